@@ -1,0 +1,7 @@
+"""Kedro datasets for pose files and keypoint-moseq artefacts."""
+
+from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.kpms_results import KpmsResults, KpmsResultsDataset
+from unsupervised_aging.datasets.pose_dataset import PoseDataset
+
+__all__ = ["KpmsResults", "KpmsResultsDataset", "PoseDataset", "atomic_path"]

@@ -1,0 +1,14 @@
+"""Project settings (https://docs.kedro.org/en/stable/kedro_project_setup/settings.html)."""
+
+from kedro.config import OmegaConfigLoader
+
+from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
+
+HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks())
+
+CONFIG_LOADER_CLASS = OmegaConfigLoader
+CONFIG_LOADER_ARGS = {
+    "base_env": "base",
+    "default_run_env": "local",
+    "config_patterns": {"slurm": ["slurm*", "slurm*/**"]},
+}

@@ -1,0 +1,49 @@
+"""The shared datasets round-trip and stay readable by keypoint-moseq."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from unsupervised_aging.datasets import KpmsResultsDataset, PoseDataset, atomic_path
+from unsupervised_aging.datasets.kpms_results import ResultsDict
+from unsupervised_aging.pose import Pose
+
+
+def test_pose_round_trip_keeps_nan_bodyparts_and_scale(tmp_path: Path) -> None:
+    coords = np.random.default_rng(0).normal(size=(7, 3, 2)).astype(np.float32)
+    coords[2, 1] = np.nan
+    pose = Pose(coords, np.full((7, 3), 0.5), ["nose", "ear l", "tail"], fps=30.0, cm_per_pixel=0.08)
+    ds = PoseDataset(str(tmp_path / "vid 'é.h5"))
+    ds.save(pose)
+    loaded = ds.load()
+    np.testing.assert_array_equal(loaded.coordinates, coords)
+    assert loaded.bodyparts == ["nose", "ear l", "tail"]
+    assert loaded.cm_per_pixel == pytest.approx(0.08)
+
+
+def test_pose_rejects_inconsistent_shapes() -> None:
+    with pytest.raises(ValueError, match="inconsistent shapes"):
+        Pose(np.zeros((5, 3, 2)), np.zeros((5, 2)), ["a", "b", "c"], fps=30.0)
+
+
+def test_results_are_lazy_and_readable_by_keypoint_moseq(tmp_path: Path) -> None:
+    import keypoint_moseq as kpms
+
+    path = tmp_path / "results.h5"
+    data = {f"rec {i}": {"syllable": np.arange(10) % 3, "centroid": np.zeros((10, 2))} for i in range(3)}
+    KpmsResultsDataset(str(path)).save(ResultsDict(data, attrs={"model_name": "m1"}))
+    lazy = KpmsResultsDataset(str(path)).load()
+    assert sorted(lazy) == sorted(data) and lazy.attrs["model_name"] == "m1"
+    np.testing.assert_array_equal(lazy["rec 1"]["syllable"], data["rec 1"]["syllable"])
+    assert set(kpms.load_results(path=str(path))) == set(data)
+
+
+def test_atomic_path_leaves_old_file_on_failure(tmp_path: Path) -> None:
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    with pytest.raises(RuntimeError), atomic_path(target) as tmp:
+        tmp.write_text("half")
+        raise RuntimeError("crash")
+    assert target.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [target]
