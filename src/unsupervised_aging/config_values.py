@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from kedro.config import OmegaConfigLoader
+from kedro.config import MissingConfigException, OmegaConfigLoader
 
 
 def find_conf_dir() -> Path | None:
@@ -39,5 +39,5 @@ def load_parameters(env: str | None = None) -> dict[str, Any]:
     )
     try:
         return dict(loader["parameters"])
-    except KeyError:
+    except MissingConfigException:
         return {}
