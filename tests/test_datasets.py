@@ -47,3 +47,17 @@ def test_atomic_path_leaves_old_file_on_failure(tmp_path: Path) -> None:
         raise RuntimeError("crash")
     assert target.read_text() == "old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_figure_saves_png_and_loads_bytes(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from unsupervised_aging.datasets import FigureDataset
+
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [1, 0])
+    ds = FigureDataset(str(tmp_path / "plots" / "line.png"))
+    ds.save(fig)
+    data = ds.load()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ds.preview()

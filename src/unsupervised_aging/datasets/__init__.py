@@ -1,8 +1,16 @@
 """Kedro datasets for pose files and keypoint-moseq artefacts."""
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.figure import FigureDataset
 from unsupervised_aging.datasets.kpms_results import KpmsResults, KpmsResultsDataset
-from unsupervised_aging.datasets.pose_file import PoseFileDataset
 from unsupervised_aging.datasets.pose_dataset import PoseDataset
+from unsupervised_aging.datasets.pose_file import PoseFileDataset
 
-__all__ = ["KpmsResults", "KpmsResultsDataset", "PoseDataset", "PoseFileDataset", "atomic_path"]
+__all__ = [
+    "FigureDataset",
+    "KpmsResults",
+    "KpmsResultsDataset",
+    "PoseDataset",
+    "PoseFileDataset",
+    "atomic_path",
+]

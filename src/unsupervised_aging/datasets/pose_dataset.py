@@ -51,7 +51,9 @@ class PoseDataset(AbstractDataset[Pose, Pose]):
                     extra={k: v[()] for k, v in f.get("extra", {}).items()},
                 )
         except (OSError, KeyError) as err:
-            raise DatasetError(f"{self._filepath}: not a canonical pose file ({err}); rerun preprocessing") from err
+            raise DatasetError(
+                f"{self._filepath}: not a canonical pose file ({err}); rerun preprocessing"
+            ) from err
 
     def save(self, data: Pose) -> None:
         with atomic_path(self._filepath) as tmp, h5py.File(tmp, "w") as f:
