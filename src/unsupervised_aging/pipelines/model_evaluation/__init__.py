@@ -1,0 +1,1 @@
+"""model_evaluation: a regression suite in nested, animal-grouped cross-validation, with reports."""

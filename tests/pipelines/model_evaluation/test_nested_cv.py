@@ -1,0 +1,101 @@
+"""Grouping, in-fold fitting, the shuffled control and conformal intervals of the nested CV."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.feature_selection import SelectKBest, f_regression
+from sklearn.linear_model import Ridge
+from sklearn.metrics import r2_score
+from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
+from sklearn.neighbors import KNeighborsRegressor
+
+from unsupervised_aging.pipelines.model_evaluation import nodes
+from unsupervised_aging.pipelines.model_evaluation.conformal import conformal_quantile
+from unsupervised_aging.pipelines.model_evaluation.nested_cv import shuffled_target
+from unsupervised_aging.pipelines.model_evaluation.summary import corrected_interval
+
+from .conftest import small_params
+
+
+def _pooled_r2(predictions: pd.DataFrame) -> float:
+    return r2_score(predictions["true"], predictions["predicted"])
+
+
+def _mouse_fingerprint_table(n_mice=20, videos=3, n_features=10, seed=1) -> pd.DataFrame:
+    """Target and features are per-mouse random: only seeing the same mouse in training helps."""
+    rng = np.random.default_rng(seed)
+    mouse = np.repeat(np.arange(n_mice), videos)
+    table = pd.DataFrame(
+        rng.normal(size=(n_mice, n_features))[mouse] + rng.normal(0, 0.05, (len(mouse), n_features)),
+        columns=[f"f{j}" for j in range(n_features)],
+    )
+    table["age"] = rng.uniform(10, 150, n_mice)[mouse] + rng.normal(0, 1, len(mouse))
+    table["mouse_id"] = mouse
+    table["name"] = [f"v{i}" for i in range(len(mouse))]
+    return table
+
+
+def test_outer_splits_never_share_a_mouse_and_differ_by_seed(table):
+    params = small_params() | {"seeds": [3, 4, 5], "outer_folds": 5}
+    splits = nodes.make_cv_splits(nodes.prepare_model_input(table, params), params)
+    assert (splits.groupby(["repeat", "group"])["fold"].nunique() == 1).all()
+    assert sorted(splits["fold"].unique()) == list(range(5))
+    by_repeat = splits.pivot(index="row", columns="repeat", values="fold")
+    assert not (by_repeat[0] == by_repeat[1]).all()
+
+
+def test_mouse_fingerprints_do_not_leak_across_folds():
+    table = _mouse_fingerprint_table()
+    params = small_params(("knn",))
+    data = nodes.prepare_model_input(table, params)
+    result = nodes.evaluate_model(data, nodes.make_cv_splits(data, params), params, model="knn")
+    # Positive control: video-level folds let KNN find the same mouse's other videos.
+    leaky = cross_val_predict(
+        KNeighborsRegressor(2, weights="distance"), data.X, data.y, cv=KFold(4, shuffle=True, random_state=0)
+    )
+    assert r2_score(data.y, leaky) > 0.8
+    assert _pooled_r2(result["predictions"]) < 0.2
+
+
+def test_feature_selection_is_fitted_inside_the_folds():
+    """On pure noise, selecting features on all videos fakes skill; selecting inside folds does not."""
+    rng = np.random.default_rng(2)
+    n_mice, videos, n_features = 20, 2, 400
+    mouse = np.repeat(np.arange(n_mice), videos)
+    table = pd.DataFrame(
+        rng.normal(size=(len(mouse), n_features)), columns=[f"f{j}" for j in range(n_features)]
+    )
+    table["age"] = rng.uniform(10, 150, len(mouse))
+    table["mouse_id"] = mouse
+    params = small_params(("dummy_mean",))
+    params["models"] = {
+        "ridge": {"class": "sklearn.linear_model.Ridge", "params": {"alpha": 1.0}, "grid": {}}
+    }
+    params["preprocessing"] |= {"select_k_best": 10}
+    data = nodes.prepare_model_input(table, params)
+    result = nodes.evaluate_model(data, nodes.make_cv_splits(data, params), params, model="ridge")
+    selected = SelectKBest(f_regression, k=10).fit_transform(data.X, data.y)  # the mistake, outside CV
+    leaky = cross_val_predict(Ridge(1.0), selected, data.y, cv=GroupKFold(4), groups=data.groups)
+    assert r2_score(data.y, leaky) > 0.3
+    assert _pooled_r2(result["predictions"]) < 0.1
+
+
+def test_shuffled_target_moves_whole_mice():
+    groups = np.repeat([f"m{i}" for i in range(12)], 3)
+    y = np.repeat(np.arange(12.0) * 10, 3) + np.tile([0.0, 1.0, 2.0], 12)
+    shuffled = shuffled_target(y, groups, seed=0)
+    assert sorted(shuffled) == sorted(y)
+    for mouse in np.unique(groups):
+        values = shuffled[groups == mouse]
+        assert np.unique(values // 10).size == 1  # all from one donor mouse
+    assert (shuffled != y).mean() > 0.5
+    assert not np.array_equal(shuffled, shuffled_target(y, groups, seed=1))
+
+
+def test_conformal_quantile_and_corrected_interval():
+    assert conformal_quantile(np.arange(1, 20), alpha=0.1) == 18  # ceil(20 * 0.9) = 18th smallest
+    assert conformal_quantile(np.array([1.0, 2.0, 3.0]), alpha=0.1) == 3  # too few: the largest
+    values = np.array([0.5, 0.6, 0.55, 0.7, 0.4])
+    mean, _, high = corrected_interval(values, test_train_ratio=0.25)
+    naive = 2.776 * values.std(ddof=1) / np.sqrt(len(values))
+    assert mean == pytest.approx(values.mean()) and high - mean > naive
