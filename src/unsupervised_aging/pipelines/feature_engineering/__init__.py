@@ -1,0 +1,1 @@
+"""feature_engineering: keypoint-moseq results → one row of behaviour features per video."""
