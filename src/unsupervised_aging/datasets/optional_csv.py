@@ -1,0 +1,45 @@
+"""A CSV file that the user may or may not provide (e.g. manual overrides)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from kedro.io import AbstractDataset
+
+from unsupervised_aging.datasets.atomic import atomic_path
+
+
+class OptionalCSVDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+    """CSV as a DataFrame; a missing file loads as an empty DataFrame with ``columns``.
+
+    Parameters
+    ----------
+    filepath
+        Path of the CSV file.
+    columns
+        Columns of the empty DataFrame returned when the file does not exist.
+    """
+
+    def __init__(
+        self, filepath: str, columns: list[str] | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
+        self._filepath = Path(filepath)
+        self._columns = list(columns or [])
+        self.metadata = metadata
+
+    def _describe(self) -> dict[str, Any]:
+        return {"filepath": str(self._filepath), "columns": self._columns}
+
+    def _exists(self) -> bool:
+        return True
+
+    def load(self) -> pd.DataFrame:
+        if not self._filepath.is_file():
+            return pd.DataFrame(columns=self._columns)
+        return pd.read_csv(self._filepath)
+
+    def save(self, data: pd.DataFrame) -> None:
+        with atomic_path(self._filepath) as tmp:
+            data.to_csv(tmp, index=False)
