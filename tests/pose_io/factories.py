@@ -55,6 +55,7 @@ def dlc_frame(
 
 def write_dlc(path: Path, df: pd.DataFrame) -> Path:
     """Write as DeepLabCut does: ``to_hdf(key="df_with_missing", format="table")`` or ``to_csv``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix == ".h5":
         df.to_hdf(path, key="df_with_missing", format="table", mode="w")
     else:

@@ -1,0 +1,126 @@
+"""The keypoint-MoSeq training set (stratified by age bin and sex) and the inference batches."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+
+def age_bins(ages: pd.Series, n_bins: int, edges: list[float] | None) -> pd.Series:
+    """Label each age with its bin, e.g. ``"8-40 wk"``: explicit ``edges`` or ``n_bins`` quantile bins."""
+    if edges:
+        bins = pd.cut(ages, bins=sorted(edges), include_lowest=True)
+        if bins.isna().any():
+            outside = sorted(ages[bins.isna()].unique().tolist())
+            raise ValueError(
+                f"preprocessing.training_set.age_bin_edges {edges} do not cover ages {outside[:5]}; "
+                "widen them"
+            )
+    else:
+        bins = pd.qcut(ages, q=min(n_bins, ages.nunique()), duplicates="drop")
+    return bins.map(lambda b: f"{b.left:g}-{b.right:g} wk").astype(str)
+
+
+def _allocate(sizes: pd.Series, n: int, rng: np.random.Generator) -> pd.Series:
+    """Proportional allocation of ``n`` draws over strata (largest remainder, ties broken at random)."""
+    quota = sizes / sizes.sum() * n
+    counts = np.floor(quota).astype(int)
+    remainder = (quota - counts).to_numpy() + rng.uniform(0, 1e-6, len(quota))
+    for i in np.argsort(-remainder)[: n - counts.sum()]:
+        counts.iloc[i] += 1
+    return counts.clip(upper=sizes)
+
+
+def sample_training_videos(
+    meta: pd.DataFrame, flagged: set[str], n: int, n_bins: int, edges: list[float] | None, seed: int
+) -> pd.DataFrame:
+    """Draw up to ``n`` videos, proportionally from every (age bin, sex) stratum.
+
+    Parameters
+    ----------
+    meta
+        Validated metadata: ``name``, ``mouse_id``, ``age``, optional ``sex``.
+    flagged
+        Names left out (QC-flagged); logged.
+    n, n_bins, edges, seed
+        Sample size (capped at what exists), quantile age bins or explicit edges, random seed.
+
+    Returns
+    -------
+    pd.DataFrame
+        ``name, mouse_id, age, sex, age_bin, reason``, sorted by age bin, sex and name.
+    """
+    table = meta[["name", "mouse_id", "age"]].copy()
+    table["sex"] = meta["sex"].fillna("unknown").astype(str) if "sex" in meta else "unknown"
+    if flagged:
+        logger.warning("Training set leaves out %d QC-flagged video(s): %s", len(flagged), sorted(flagged))
+    table = table[~table["name"].isin(flagged)]
+    if table.empty:
+        raise ValueError(
+            "qc_report: every video is flagged; raise preprocessing.qc.max_missing_share or set "
+            "preprocessing.training_set.exclude_flagged: false"
+        )
+    table["age_bin"] = age_bins(table["age"], n_bins, edges)
+    rng = np.random.default_rng(seed)
+    if n >= len(table):
+        table["reason"] = f"all {len(table)} eligible videos taken (n = {n} ≥ {len(table)})"
+        chosen = table
+    else:
+        strata = table.groupby(["age_bin", "sex"], sort=True)
+        counts = _allocate(strata.size(), n, rng)
+        picks = []
+        for key, group in strata:
+            k = int(counts.loc[key])
+            if k == 0:
+                continue
+            drawn = group.iloc[np.sort(rng.choice(len(group), size=k, replace=False))].copy()
+            drawn["reason"] = (
+                f"stratum age {key[0]} × sex {key[1]}: {k} of {len(group)} videos drawn at random "
+                f"(proportional allocation of n = {n}, seed {seed})"
+            )
+            picks.append(drawn)
+        chosen = pd.concat(picks)
+    logger.info("Training set: %d of %d eligible videos", len(chosen), len(table))
+    columns = ["name", "mouse_id", "age", "sex", "age_bin", "reason"]
+    return chosen[columns].sort_values(["age_bin", "sex", "name"]).reset_index(drop=True)
+
+
+def batch_by_frames(n_frames: pd.Series, max_frames: int) -> pd.Series:
+    """First-fit-decreasing packing of videos into batches of at most ``max_frames`` frames.
+
+    Parameters
+    ----------
+    n_frames
+        Frames per video, indexed by name.
+    max_frames
+        Frame budget of a batch; a longer video gets a batch of its own.
+
+    Returns
+    -------
+    pd.Series
+        Batch number (0, 1, …) per name; batch 0 holds the longest video.
+    """
+    if max_frames <= 0:
+        raise ValueError(f"preprocessing.inference_batches.max_frames must be positive, got {max_frames}")
+    order = sorted(n_frames.items(), key=lambda item: (-item[1], item[0]))
+    loads: list[int] = []
+    batch = {}
+    for name, frames in order:
+        slot = next((i for i, load in enumerate(loads) if load + frames <= max_frames), None)
+        if slot is None:
+            if frames > max_frames:
+                logger.info(
+                    "%r has %d frames, more than a batch's %d: it gets a batch alone",
+                    name,
+                    frames,
+                    max_frames,
+                )
+            loads.append(0)
+            slot = len(loads) - 1
+        loads[slot] += frames
+        batch[name] = slot
+    return pd.Series(batch, name="batch").reindex(n_frames.index)
