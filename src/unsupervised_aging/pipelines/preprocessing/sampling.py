@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 
 import numpy as np
@@ -13,16 +14,19 @@ logger = logging.getLogger(__name__)
 def age_bins(ages: pd.Series, n_bins: int, edges: list[float] | None) -> pd.Series:
     """Label each age with its bin, e.g. ``"8-40 wk"``: explicit ``edges`` or ``n_bins`` quantile bins."""
     if edges:
-        bins = pd.cut(ages, bins=sorted(edges), include_lowest=True)
-        if bins.isna().any():
-            outside = sorted(ages[bins.isna()].unique().tolist())
-            raise ValueError(
-                f"preprocessing.training_set.age_bin_edges {edges} do not cover ages {outside[:5]}; "
-                "widen them"
-            )
+        edges = sorted(float(e) for e in edges)
     else:
-        bins = pd.qcut(ages, q=min(n_bins, ages.nunique()), duplicates="drop")
-    return bins.map(lambda b: f"{b.left:g}-{b.right:g} wk").astype(str)
+        edges = pd.qcut(ages, q=min(n_bins, ages.nunique()), retbins=True, duplicates="drop")[1].tolist()
+    if len(edges) < 2:  # a single age
+        return pd.Series(f"{ages.iloc[0]:.4g} wk", index=ages.index)
+    labels = [f"{lo:.4g}-{hi:.4g} wk" for lo, hi in itertools.pairwise(edges)]
+    bins = pd.cut(ages, bins=edges, labels=labels, include_lowest=True)
+    if bins.isna().any():
+        outside = sorted(ages[bins.isna()].unique().tolist())
+        raise ValueError(
+            f"preprocessing.training_set.age_bin_edges {edges} do not cover ages {outside[:5]}; widen them"
+        )
+    return bins.astype(str)
 
 
 def _allocate(sizes: pd.Series, n: int, rng: np.random.Generator) -> pd.Series:
