@@ -83,7 +83,7 @@ def simulate_cohort(
     n_videos, n_motifs = len(metadata), len(MOTIFS)
 
     mouse = metadata["mouse_index"].to_numpy()
-    mouse_pref = rng.normal(0.0, 0.2, (n_mice, n_motifs))
+    mouse_pref = rng.normal(0.0, 0.15, (n_mice, n_motifs))
     female = metadata.groupby("mouse_index")["sex"].first().to_numpy() == "F"
     mouse_speed = np.exp(rng.normal(0.0, 0.1, n_mice)) * np.where(female, 1.05, 1.0)  # females a bit faster
     mouse_stride = np.exp(rng.normal(0.0, 0.06, n_mice))
@@ -149,7 +149,7 @@ def _sample_cohort(
     ages = np.sort((young + (old - young) * strata).reshape(n_mice, videos_per_mouse), axis=1)
     ages = np.round(ages, 1)
     sex = np.where(rng.permutation(n_mice) % 2 == 0, "F", "M")
-    bio_offset = rng.normal(0.0, 0.07, n_mice)  # some mice age faster than others
+    bio_offset = rng.normal(0.0, 0.06, n_mice)  # some mice age faster than others
     mouse = np.repeat(np.arange(n_mice), videos_per_mouse)
     age = ages.ravel()
     bio_age = np.clip(age_fraction(age) + bio_offset[mouse], -0.1, 1.1)
