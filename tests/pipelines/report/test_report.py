@@ -1,0 +1,69 @@
+"""The HTML report embeds every plot, escapes user text and groups ages honestly."""
+
+import base64
+import io
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from unsupervised_aging.pipelines.report.nodes import age_groups, build_report, plot_syllable_usage_by_age
+
+
+def _png(colour: str) -> bytes:
+    fig, ax = plt.subplots(figsize=(1, 1))
+    ax.set_facecolor(colour)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def _features(n: int = 12) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    age = np.linspace(8, 150, n)
+    usage = rng.dirichlet(np.ones(3), size=n)
+    return pd.DataFrame(
+        {
+            "name": [f"video <{i}>" for i in range(n)],
+            "mouse_id": np.arange(n) // 2,
+            "age": age,
+            "usage_s00": usage[:, 0],
+            "usage_s01": usage[:, 1],
+            "usage_s02": usage[:, 2],
+        }
+    )
+
+
+def test_report_embeds_all_plots_and_escapes_names() -> None:
+    features = _features()
+    qc = pd.DataFrame({"name": ["<script>alert(1)</script>", "b"], "flagged": [True, False]})
+    figures = {"qc_plot": _png("red"), "kpms_kappa_scan_plot": _png("blue"), "metric_bars_plot": _png("k")}
+    page = build_report(
+        features=features,
+        qc_report=qc,
+        kappa_scan=pd.DataFrame({"kappa": [1e3, 1e4], "median_duration_ms": [200.0, 420.0]}),
+        model_comparison={"selected": "m1", "models": [{"model_name": "m1", "score": 1.0}]},
+        summary=pd.DataFrame({"model": ["ridge", "ridge_shuffled"], "r2_mean": [0.8, -0.1]}),
+        feature_importance=pd.DataFrame({"feature": ["usage_s00"], "importance": [0.2]}),
+        params={"title": "Demo & test"},
+        **figures,
+    )
+    assert page.count("data:image/png;base64,") == len(figures)
+    for png in figures.values():
+        assert base64.b64encode(png).decode() in page
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "Demo &amp; test" in page and "ridge_shuffled" in page
+    assert "videos flagged by QC" in page
+
+
+def test_age_groups_split_by_quantiles() -> None:
+    groups = age_groups(pd.Series(np.arange(9, dtype=float)), 3)
+    assert groups.nunique() == 3
+    assert groups.value_counts().tolist() == [3, 3, 3]
+
+
+def test_usage_plot_draws_one_bar_per_syllable_and_group() -> None:
+    fig = plot_syllable_usage_by_age(_features(), {"n_age_groups": 3})
+    assert len(fig.axes[0].patches) == 3 * 3
+    plt.close(fig)
