@@ -24,6 +24,7 @@ number of videos. Column names say what they hold (``S`` syllables, ``M`` metasy
 
 from __future__ import annotations
 
+import functools
 import logging
 import zlib
 from collections.abc import Mapping
@@ -61,7 +62,8 @@ def _training_names(results: Results, training_set: pd.DataFrame) -> list[str]:
     if "name" not in training_set.columns:
         raise ValueError("training_set: column 'name' is missing; rerun preprocessing")
     wanted = [str(name) for name in training_set["name"]]
-    present = [name for name in wanted if name in results]
+    available = set(results)  # Mapping's `in` would read a whole recording from disk
+    present = [name for name in wanted if name in available]
     missing = sorted(set(wanted) - set(present))
     if missing:
         logger.warning("%d training videos have no keypoint-moseq results: %s", len(missing), missing)
@@ -280,6 +282,7 @@ def _length_unit(metadata: pd.DataFrame) -> tuple[str, dict[str, float]]:
     return "px", dict.fromkeys(names, 1.0)
 
 
+@functools.cache
 def _tag(prefix: str, label: int, width: int) -> str:
     return f"{prefix}{label:0{width}d}"
 
@@ -322,6 +325,58 @@ def _label_features(
             source, target
         ]
     return out, bouts, counts
+
+
+def syllable_features(
+    record: Mapping[str, np.ndarray],
+    fps: float,
+    length_per_pixel: float,
+    unit: str,
+    vocabulary: dict[str, Any],
+    normalize: str,
+) -> dict[str, float]:
+    """Usage, durations, transitions, entropies and kinematics of one recording (no states, no MI).
+
+    Parameters
+    ----------
+    record
+        ``syllable`` ``(T,)``, ``centroid`` ``(T, 2)`` px, ``heading`` ``(T,)`` rad.
+    fps, length_per_pixel, unit
+        Frame rate; cm per pixel and ``"cm"``, or 1 and ``"px"``.
+    vocabulary
+        From :func:`select_vocabulary`.
+    normalize
+        ``"bigram"`` or ``"rows"`` for the ``trans_*`` columns.
+
+    Returns
+    -------
+    dict
+        Column name → value, with the same keys for every recording.
+    """
+    labels = np.asarray(record["syllable"], dtype=np.int64)
+    speed, angvel = frame_kinematics(record["centroid"], record["heading"], fps, length_per_pixel)
+    kinematics = (fps, speed, angvel, unit, normalize)
+    row, bouts, counts = _label_features(
+        labels, vocabulary["n_syllables"], vocabulary["syllables"], vocabulary["bigrams"], "s", *kinematics
+    )
+    row["transition_entropy"] = seq.transition_entropy_bits(counts)
+    row["sequence_entropy"] = seq.entropy_bits(seq.shares(seq.bout_counts(bouts, counts.shape[0])))
+    row[f"speed_mean_{unit}"] = float(np.nanmean(speed)) if np.isfinite(speed).any() else np.nan
+    row["angvel_abs_mean"] = float(np.nanmean(np.abs(angvel))) if np.isfinite(angvel).any() else np.nan
+    row[f"distance_total_{unit}"] = float(np.nansum(speed) / fps)
+    if vocabulary["merged"]:
+        lookup = np.asarray(vocabulary["metasyllable_of"], dtype=np.int64)
+        meta = to_metasyllables(labels, lookup, vocabulary["n_metasyllables"])
+        meta_row, _, _ = _label_features(
+            meta,
+            vocabulary["n_metasyllables"],
+            vocabulary["metasyllables"],
+            vocabulary["metabigrams"],
+            "m",
+            *kinematics,
+        )
+        row.update(meta_row)
+    return row
 
 
 def _state_features(
@@ -411,51 +466,20 @@ def extract_video_features(
         np.asarray(state_model["transitions"]),
         np.asarray(state_model["emissions"]),
     )
-    lookup = np.asarray(vocabulary["metasyllable_of"], dtype=np.int64)
-    n_syllables = vocabulary["n_syllables"]
     rows, curves = [], []
     for name in tqdm(names, desc="Extracting features"):
         record = kpms_results[name]
         labels = np.asarray(record["syllable"], dtype=np.int64)
         fps = fps_of[name]
-        speed, angvel = frame_kinematics(record["centroid"], record["heading"], fps, scale_of[name])
         row: dict[str, Any] = {"name": name}
-        syllable_row, bouts, counts = _label_features(
-            labels,
-            n_syllables,
-            vocabulary["syllables"],
-            vocabulary["bigrams"],
-            "s",
-            fps,
-            speed,
-            angvel,
-            unit,
-            parameters["transition_normalize"],
-        )
-        row.update(syllable_row)
-        row["transition_entropy"] = seq.transition_entropy_bits(counts)
-        row["sequence_entropy"] = seq.entropy_bits(seq.shares(seq.bout_counts(bouts, counts.shape[0])))
-        row[f"speed_mean_{unit}"] = float(np.nanmean(speed)) if np.isfinite(speed).any() else np.nan
-        row["angvel_abs_mean"] = float(np.nanmean(np.abs(angvel))) if np.isfinite(angvel).any() else np.nan
-        row[f"distance_total_{unit}"] = float(np.nansum(speed) / fps)
-        if vocabulary["merged"]:
-            meta = to_metasyllables(labels, lookup, vocabulary["n_metasyllables"])
-            meta_row, _, _ = _label_features(
-                meta,
-                vocabulary["n_metasyllables"],
-                vocabulary["metasyllables"],
-                vocabulary["metabigrams"],
-                "m",
-                fps,
-                speed,
-                angvel,
-                unit,
-                parameters["transition_normalize"],
+        row.update(
+            syllable_features(
+                record, fps, scale_of[name], unit, vocabulary, parameters["transition_normalize"]
             )
-            row.update(meta_row)
+        )
         row.update(_state_features(model, state_model, labels, fps))
         timescale, curve = _mutual_information(
-            name, labels, fps, n_syllables, parameters["mutual_information"]
+            name, labels, fps, vocabulary["n_syllables"], parameters["mutual_information"]
         )
         row["mi_timescale_s"] = timescale
         rows.append(row)

@@ -1,0 +1,179 @@
+"""Feature extraction speed and memory: our streaming numpy code vs keypoint-moseq's analysis functions.
+
+Builds a keypoint-moseq project in a temporary folder whose ``results.h5`` holds 40 recordings ×
+54,000 frames (30 min at 30 fps), then times, each in a fresh subprocess:
+
+- ``ours``: ``select_vocabulary`` + ``syllable_features`` for every recording, read one at a time
+  (usage, bout usage, duration mean/median/CV, bigram transitions, entropies, speed and angular
+  velocity per syllable and overall);
+- ``kpms``: keypoint-moseq's ``compute_moseq_df`` + ``compute_stats_df`` +
+  ``generate_transition_matrices`` (one group per recording, so it gives per-recording matrices
+  like ours).
+
+It prints the time of the computation (imports excluded), the peak RSS of the whole process
+(``resource.getrusage``, imports included) and the RSS after imports, the speed ratio, and our
+peak RSS on a quarter of the recordings to show that memory does not grow with their number.
+
+Run: ``.venv/bin/python benchmarks/feature_extraction_speed.py [--recordings 40 --frames 54000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+N_SYLLABLES = 40
+FPS = 30.0
+MODEL = "model"
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def make_recording(rng: np.random.Generator, n_frames: int) -> dict[str, np.ndarray]:
+    """Syllable bouts of 1-30 frames from a Zipf-like usage, a random-walk centroid, a turning heading."""
+    n_bouts = n_frames // 8
+    usage = 0.85 ** np.arange(N_SYLLABLES)
+    bouts = rng.choice(N_SYLLABLES, size=n_bouts, p=usage / usage.sum())
+    syllable = np.repeat(bouts, rng.integers(1, 30, size=n_bouts))[:n_frames]
+    syllable[-3:] = N_SYLLABLES - 1  # keypoint-moseq 0.8 fails on a group lacking the highest syllable
+    return {
+        "syllable": syllable,
+        "latent_state": rng.normal(size=(n_frames, 10)).astype(np.float32),
+        "centroid": np.cumsum(rng.normal(0, 2, size=(n_frames, 2)), axis=0),
+        "heading": np.angle(np.exp(1j * np.cumsum(rng.normal(0, 0.1, size=n_frames)))),
+    }
+
+
+def build_project(project: Path, n_recordings: int, n_frames: int) -> None:
+    """Write ``project/model/results.h5`` with our dataset (keypoint-moseq's layout) and ``index.csv``."""
+    import pandas as pd
+
+    from unsupervised_aging.datasets import KpmsResultsDataset
+
+    rng = np.random.default_rng(0)
+    names = [f"session_{i:03d}" for i in range(n_recordings)]
+
+    class Lazy(dict):  # generate one recording at a time while saving
+        def __getitem__(self, name: str) -> dict[str, np.ndarray]:
+            return make_recording(rng, n_frames)
+
+    KpmsResultsDataset(str(project / MODEL / "results.h5")).save(Lazy.fromkeys(names))
+    pd.DataFrame({"name": names, "group": names}).to_csv(project / "index.csv", index=False)
+
+
+def run_ours(project: Path, limit: int | None) -> dict[str, float]:
+    import pandas as pd
+
+    from unsupervised_aging.datasets import KpmsResultsDataset
+    from unsupervised_aging.pipelines.feature_engineering.nodes import select_vocabulary, syllable_features
+
+    rss_imports = peak_rss_mb()
+    start = time.perf_counter()
+    results = KpmsResultsDataset(str(project / MODEL / "results.h5")).load()
+    names = list(results)[:limit]
+    everyone = pd.DataFrame({"name": names})
+    identity = pd.DataFrame({"syllable": range(N_SYLLABLES), "metasyllable": range(N_SYLLABLES)})
+    vocabulary = select_vocabulary(
+        results, everyone, identity, {"min_frequency": 0.005, "min_bigram_frequency": 0.0}
+    )
+    rows = [{"name": n, **syllable_features(results[n], FPS, 1.0, "px", vocabulary, "bigram")} for n in names]
+    table = pd.DataFrame(rows)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "rss_imports_mb": rss_imports,
+        "peak_rss_mb": peak_rss_mb(),
+        "shape": table.shape,
+    }
+
+
+def run_kpms(project: Path) -> dict[str, float]:
+    import contextlib
+    import io
+
+    from keypoint_moseq.analysis import compute_moseq_df, compute_stats_df, generate_transition_matrices
+
+    rss_imports = peak_rss_mb()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        moseq_df = compute_moseq_df(str(project), MODEL, fps=FPS)
+        stats = compute_stats_df(moseq_df, min_frequency=0.005)
+        matrices, _, _, _ = generate_transition_matrices(str(project), MODEL, min_frequency=0.005)
+    seconds = time.perf_counter() - start
+    return {
+        "seconds": seconds,
+        "rss_imports_mb": rss_imports,
+        "peak_rss_mb": peak_rss_mb(),
+        "shape": [len(stats), len(matrices)],
+    }
+
+
+def worker(args: argparse.Namespace) -> None:
+    project = Path(args.project)
+    result = run_ours(project, args.limit) if args.worker == "ours" else run_kpms(project)
+    print(json.dumps(result))
+
+
+def in_subprocess(*extra: str) -> dict[str, float]:
+    output = subprocess.run(
+        [sys.executable, __file__, *extra], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--recordings", type=int, default=40)
+    parser.add_argument("--frames", type=int, default=54_000)
+    parser.add_argument("--worker", choices=["ours", "kpms"], help=argparse.SUPPRESS)
+    parser.add_argument("--project", help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        worker(args)
+        return
+    with tempfile.TemporaryDirectory(prefix="feature_benchmark_") as folder:
+        project = Path(folder)
+        start = time.perf_counter()
+        build_project(project, args.recordings, args.frames)
+        size = (project / MODEL / "results.h5").stat().st_size / 2**20
+        print(
+            f"results.h5: {args.recordings} recordings × {args.frames} frames, {size:.0f} MiB "
+            f"(built in {time.perf_counter() - start:.1f} s)"
+        )
+        quarter = max(1, args.recordings // 4)
+        ours_quarter = in_subprocess("--worker", "ours", "--project", folder, "--limit", str(quarter))
+        ours = in_subprocess("--worker", "ours", "--project", folder)
+        kpms = in_subprocess("--worker", "kpms", "--project", folder)
+    print(f"{'':34s}{'time (s)':>10s}{'peak RSS (MB)':>15s}{'RSS after imports (MB)':>24s}")
+    for label, result in (
+        (f"ours, {quarter} recordings", ours_quarter),
+        (f"ours, {args.recordings} recordings", ours),
+        (f"keypoint-moseq, {args.recordings} recordings", kpms),
+    ):
+        print(
+            f"{label:34s}{result['seconds']:10.2f}{result['peak_rss_mb']:15.0f}{result['rss_imports_mb']:24.0f}"
+        )
+    print(f"speed ratio keypoint-moseq / ours: {kpms['seconds'] / ours['seconds']:.1f}×")
+    print(f"peak RSS ratio keypoint-moseq / ours: {kpms['peak_rss_mb'] / ours['peak_rss_mb']:.1f}×")
+    growth = ours["peak_rss_mb"] - ours["rss_imports_mb"]
+    growth_quarter = ours_quarter["peak_rss_mb"] - ours_quarter["rss_imports_mb"]
+    print(
+        f"our memory above imports: {growth_quarter:.0f} MB for {quarter} recordings, "
+        f"{growth:.0f} MB for {args.recordings}"
+    )
+
+
+if __name__ == "__main__":
+    main()
