@@ -56,7 +56,7 @@ def sample_training_videos(
     Returns
     -------
     pd.DataFrame
-        ``name, mouse_id, age, sex, age_bin, reason``, sorted by age bin, sex and name.
+        ``name, mouse_id, age, sex, age_bin, reason``, sorted by age, sex and name.
     """
     table = meta[["name", "mouse_id", "age"]].copy()
     table["sex"] = meta["sex"].fillna("unknown").astype(str) if "sex" in meta else "unknown"
@@ -90,7 +90,7 @@ def sample_training_videos(
         chosen = pd.concat(picks)
     logger.info("Training set: %d of %d eligible videos", len(chosen), len(table))
     columns = ["name", "mouse_id", "age", "sex", "age_bin", "reason"]
-    return chosen[columns].sort_values(["age_bin", "sex", "name"]).reset_index(drop=True)
+    return chosen[columns].sort_values(["age", "sex", "name"]).reset_index(drop=True)
 
 
 def batch_by_frames(n_frames: pd.Series, max_frames: int) -> pd.Series:
