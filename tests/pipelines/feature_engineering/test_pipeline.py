@@ -5,6 +5,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 import yaml
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
@@ -67,6 +68,9 @@ def test_pipeline_writes_one_row_of_features_per_video(tmp_path, recordings):
             assert f"{stem}_s{syllable:02d}" in features.columns
     assert vocabulary["merged"] and any(c.startswith("usage_m") for c in features.columns)
     assert any(c.startswith("trans_s") for c in features.columns)
+    for meta in vocabulary["metasyllables"]:  # metasyllable m merges syllables 2m and 2m + 1
+        expected = [np.isin(r["syllable"], [2 * meta, 2 * meta + 1]).mean() for r in recordings.values()]
+        np.testing.assert_allclose(features[f"usage_m{meta:02d}"], expected)
     usage = features.filter(regex=r"^usage_s\d+$")
     assert (usage.sum(axis=1) <= 1 + 1e-9).all() and (usage.sum(axis=1) > 0.9).all()
     state_usage = features.filter(regex=r"^state_usage_\d+$")
@@ -90,3 +94,11 @@ def test_pipeline_writes_one_row_of_features_per_video(tmp_path, recordings):
     with open(tmp_path / "data/06_models/behavioural_state_model.pkl", "rb") as f:
         state_model = pickle.load(f)
     assert np.asarray(state_model["emissions"]).shape == (4, vocabulary["n_syllables"])
+
+
+def test_missing_metadata_column_is_a_clear_error(tmp_path, recordings):
+    metadata = pd.DataFrame({"name": list(recordings), "mouse_id": "a", "age": 1.0})  # no fps
+    catalog = build_catalog(tmp_path, recordings, metadata)
+    with pytest.raises(ValueError, match="metadata: column 'fps' is missing"):
+        SequentialRunner().run(create_pipeline(), catalog)
+    assert not (tmp_path / "data/04_feature/features.csv").exists()
