@@ -66,19 +66,27 @@ class KpmsResultsDataset(AbstractDataset[Mapping[str, Mapping[str, np.ndarray]],
     ----------
     filepath
         Path of ``results.h5``.
+    missing_ok
+        Load a missing file as an empty :class:`ResultsDict` instead of failing (for reading the
+        results of a previous run, which the first run does not have).
     """
 
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, filepath: str, missing_ok: bool = False, metadata: dict[str, Any] | None = None
+    ) -> None:
         self._filepath = Path(filepath)
+        self._missing_ok = missing_ok
         self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
+        return {"filepath": str(self._filepath), "missing_ok": self._missing_ok}
 
     def _exists(self) -> bool:
         return self._filepath.is_file()
 
-    def load(self) -> KpmsResults:
+    def load(self) -> KpmsResults | ResultsDict:
+        if self._missing_ok and not self._filepath.exists():
+            return ResultsDict()
         try:
             return KpmsResults(self._filepath)
         except (OSError, KeyError) as err:

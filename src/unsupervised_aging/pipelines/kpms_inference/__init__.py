@@ -1,0 +1,5 @@
+"""kpms_inference: apply the selected keypoint-moseq model to every video, batch by batch (DESIGN §1.3)."""
+
+from unsupervised_aging.pipelines.kpms_inference.pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]

@@ -1,0 +1,79 @@
+"""Planning, bad inputs and index.csv of kpms_inference (no apply_model call)."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from unsupervised_aging.datasets.kpms_results import ResultsDict
+from unsupervised_aging.pipelines.kpms_inference.nodes import make_index, plan_inference
+
+from .conftest import batch_table, loaders
+
+
+def _recording() -> dict[str, np.ndarray]:
+    return {"syllable": np.zeros(200, int), "latent_state": np.zeros((200, 2))}
+
+
+def test_plan_reuses_only_results_of_the_same_model(cohort, tiny_model, params, caplog):
+    poses, _ = cohort
+    selected, config = tiny_model
+    names = sorted(poses)
+    done = ResultsDict({n: _recording() for n in names[:2]}, attrs={"model_name": "tiny"})
+
+    plan = plan_inference(batch_table(names, 3), loaders(poses), done, selected, config, params, n_slots=2)
+    assert plan.set_index("name").loc[names[:2], "action"].eq("reuse").all()
+    assert plan.set_index("name").loc[names[2:], "action"].eq("apply").all()
+    assert (plan["slot"] == plan["batch"] % 2).all()
+    assert sorted(plan["name"]) == names
+
+    other = ResultsDict(done, attrs={"model_name": "older_model"})
+    with caplog.at_level(logging.WARNING):
+        plan = plan_inference(
+            batch_table(names, 3), loaders(poses), other, selected, config, params, n_slots=2
+        )
+    assert plan["action"].eq("apply").all()
+    assert "older_model" in caplog.text
+
+    off = {**params, "incremental": False}
+    plan = plan_inference(batch_table(names, 3), loaders(poses), done, selected, config, off, n_slots=2)
+    assert plan["action"].eq("apply").all()
+
+
+def test_plan_rejects_batch_table_naming_unknown_videos(cohort, tiny_model, params):
+    poses, _ = cohort
+    selected, config = tiny_model
+    table = batch_table([*sorted(poses), "ghost_video"], 3)
+    with pytest.raises(ValueError, match="ghost_video"):
+        plan_inference(table, loaders(poses), ResultsDict(), selected, config, params, n_slots=2)
+
+
+def test_plan_rejects_model_of_other_keypoints(cohort, tiny_model, params):
+    poses, _ = cohort
+    selected, config = tiny_model
+    table = batch_table(sorted(poses), 3)
+    wider = {**config, "use_bodyparts": [*config["use_bodyparts"], "MID_TAIL"]}
+    with pytest.raises(ValueError, match="fit on 6 keypoints but kpms_config uses 7"):
+        plan_inference(table, loaders(poses), ResultsDict(), selected, wider, params, n_slots=2)
+
+    renamed = {
+        n: replace(p, bodyparts=["SNOUT" if b == "NOSE" else b for b in p.bodyparts])
+        for n, p in poses.items()
+    }
+    with pytest.raises(ValueError, match=r"uses keypoints \['NOSE'\] that this video lacks"):
+        plan_inference(table, loaders(renamed), ResultsDict(), selected, config, params, n_slots=2)
+
+
+def test_index_groups_videos_by_metadata_column(cohort, params):
+    poses, metadata = cohort
+    plan = batch_table(sorted(poses), 3)
+    index = make_index(plan, metadata, params)
+    assert list(index.columns[:2]) == ["name", "group"]
+    assert index.set_index("name")["group"].to_dict() == metadata.set_index("name")["sex"].to_dict()
+    assert {"mouse_id", "age"} <= set(index.columns)
+
+    with pytest.raises(ValueError, match="metadata has no row"):
+        make_index(plan, metadata.iloc[1:], params)
