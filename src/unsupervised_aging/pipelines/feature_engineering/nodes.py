@@ -153,6 +153,9 @@ def select_vocabulary(
                 _grow(bout_total, (n,)) + seq.bout_counts(bouts, n),
                 _grow(bigram_total, (n, n)) + seq.bigram_counts(bouts, n),
             )
+    unmapped = sorted({*np.flatnonzero(lookup < 0).tolist(), *range(lookup.size, n_syllables)})
+    if merged and unmapped:
+        logger.warning("syllable_mapping lists no metasyllable for syllables %s: they get none", unmapped)
     vocabulary: dict[str, Any] = {
         "n_syllables": n_syllables,
         "metasyllable_of": lookup.tolist(),
