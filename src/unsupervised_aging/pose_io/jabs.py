@@ -145,7 +145,9 @@ def read_jabs(path: str | Path, fps: float | None = None) -> dict[str, Pose]:
             confidences=confs,
             bodyparts=bodyparts,
             fps=fps or JABS_FPS,
-            cm_per_pixel=None if cm is None else float(np.ravel(cm)[0]),
+            cm_per_pixel=None
+            if cm is None
+            else float(str(np.ravel(cm)[0])),  # float32 0.08, not 0.0799999982
             source=str(path),
         )
     if len(poses) > 1:

@@ -27,12 +27,15 @@ NAMES = ["plain", "with space", 'quote\'s "x"', "âge 12 ü"]
 
 def test_outputs_follow_the_data_contract(tmp_path: Path) -> None:
     meta = write_cohort(tmp_path, NAMES, n_frames=40)
+    write_metadata(tmp_path, meta.assign(cm_per_pixel=[0.1, None, None, None]))  # metadata's scale wins
     cat = run(tmp_path, params(**{"training_set.n": 3, "inference_batches.max_frames": 90}))
 
     metadata = cat.load("metadata")
     assert sorted(metadata["name"]) == sorted(NAMES)
     assert {"n_frames", "fps", "source_files", "mouse_id", "age", "sex", "strain"} <= set(metadata.columns)
     assert (metadata["n_frames"] == 40).all() and (metadata["fps"] == 30.0).all()
+    scale = metadata.set_index("name")["cm_per_pixel"]
+    assert scale["plain"] == 0.1 and (scale.drop("plain") == 0.06).all()  # else the JABS file's
 
     poses = cat.load("poses")
     assert sorted(poses) == sorted(NAMES)

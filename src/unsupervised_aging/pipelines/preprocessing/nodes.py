@@ -180,7 +180,7 @@ def validate_metadata(
     -------
     pd.DataFrame
         One row per video present in both, sorted by name: the raw columns plus ``n_frames``,
-        ``fps`` (metadata's when given, else the pose file's), ``cm_per_pixel``, ``estimators``,
+        ``fps`` and ``cm_per_pixel`` (metadata's when given, else the pose file's), ``estimators``,
         ``source_files`` and ``bodyparts`` (JSON lists).
 
     Raises
@@ -192,9 +192,13 @@ def validate_metadata(
     names = match_names(meta["name"].tolist(), pose_index["name"].tolist(), bool(params.get("strict", False)))
     meta = meta.set_index("name").loc[names]
     poses = pose_index.set_index("name").loc[names]
+    # metadata.csv's fps / cm_per_pixel win; the pose file's fill the gaps
     fps = meta["fps"].fillna(poses["pose_fps"]) if "fps" in meta else poses["pose_fps"]
-    meta = meta.drop(columns=[c for c in ("fps", "n_frames") if c in meta])
-    meta = meta.assign(n_frames=poses["n_frames"], fps=fps, cm_per_pixel=poses["cm_per_pixel"])
+    scale = poses["cm_per_pixel"].astype(float)
+    if "cm_per_pixel" in meta:
+        scale = pd.to_numeric(meta["cm_per_pixel"], errors="coerce").fillna(scale)
+    meta = meta.drop(columns=[c for c in ("fps", "n_frames", "cm_per_pixel") if c in meta])
+    meta = meta.assign(n_frames=poses["n_frames"], fps=fps, cm_per_pixel=scale)
     meta = meta.assign(
         estimators=poses["estimators"], source_files=poses["source_files"], bodyparts=poses["bodyparts"]
     )

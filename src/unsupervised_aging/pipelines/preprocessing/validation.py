@@ -61,7 +61,7 @@ def check_metadata(raw: pd.DataFrame) -> pd.DataFrame:
             f"{METADATA}: duplicate names {_listing(names)} in rows {_rows(duplicated)}; "
             "keep one row per video"
         )
-    for column in ("age", "fps"):
+    for column in ("age", "fps", "cm_per_pixel"):
         if column not in meta.columns:
             continue
         numeric = pd.to_numeric(meta[column], errors="coerce")
