@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import h5py
@@ -10,6 +11,8 @@ import numpy as np
 
 from unsupervised_aging.pose import Pose
 from unsupervised_aging.pose_io.naming import animal_names, sleap_name
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_FPS = 30.0
 #: Axis order of SLEAP's own (MATLAB-style) analysis export, used when a file stores no ``dims``.
@@ -56,6 +59,10 @@ def read_slp(path: str | Path, fps: float | None = None) -> dict[str, Pose]:
             "export one file per video with a single skeleton"
         )
     untracked = len(labels.tracks) == 0
+    if untracked and any(len(frame.instances) > 1 for frame in labels.labeled_frames):
+        logger.warning(
+            "%s: several untracked instances per frame; tracks follow SLEAP's instance order", path
+        )
     arr = labels.numpy(return_confidence=True, untracked=untracked)  # (T, N, K, 3)
     return _poses(path, arr[..., :2], arr[..., 2], list(labels.skeletons[0].node_names), fps)
 

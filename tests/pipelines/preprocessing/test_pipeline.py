@@ -28,6 +28,7 @@ NAMES = ["plain", "with space", 'quote\'s "x"', "âge 12 ü"]
 def test_outputs_follow_the_data_contract(tmp_path: Path) -> None:
     meta = write_cohort(tmp_path, NAMES, n_frames=40)
     write_metadata(tmp_path, meta.assign(cm_per_pixel=[0.1, None, None, None]))  # metadata's scale wins
+    (tmp_path / "data/01_raw/poses/.DS_Store").write_bytes(b"\0junk")  # hidden files are skipped
     cat = run(tmp_path, params(**{"training_set.n": 3, "inference_batches.max_frames": 90}))
 
     metadata = cat.load("metadata")
