@@ -76,7 +76,11 @@ def run_ours(project: Path, limit: int | None) -> dict[str, float]:
     import pandas as pd
 
     from unsupervised_aging.datasets import KpmsResultsDataset
-    from unsupervised_aging.pipelines.feature_engineering.nodes import select_vocabulary, syllable_features
+    from unsupervised_aging.pipelines.feature_engineering.nodes import (
+        read_recording,
+        select_vocabulary,
+        syllable_features,
+    )
 
     rss_imports = peak_rss_mb()
     start = time.perf_counter()
@@ -87,7 +91,14 @@ def run_ours(project: Path, limit: int | None) -> dict[str, float]:
     vocabulary = select_vocabulary(
         results, everyone, identity, {"min_frequency": 0.005, "min_bigram_frequency": 0.0}
     )
-    rows = [{"name": n, **syllable_features(results[n], FPS, 1.0, "px", vocabulary, "bigram")} for n in names]
+    keys = ("syllable", "centroid", "heading")
+    rows = [
+        {
+            "name": n,
+            **syllable_features(read_recording(results, n, keys), FPS, 1.0, "px", vocabulary, "bigram"),
+        }
+        for n in names
+    ]
     table = pd.DataFrame(rows)
     seconds = time.perf_counter() - start
     return {

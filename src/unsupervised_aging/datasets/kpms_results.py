@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +33,21 @@ class KpmsResults(Mapping[str, dict[str, np.ndarray]]):
         with h5py.File(self.path, "r") as f:
             self._names = list(f.keys())
             self.attrs = {k: (v.decode() if isinstance(v, bytes) else v) for k, v in f.attrs.items()}
+        self._name_set = set(self._names)
 
     def __getitem__(self, name: str) -> dict[str, np.ndarray]:
-        if name not in self._names:
+        return self.read(name)
+
+    def read(self, name: str, keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """Read one recording, only ``keys`` (e.g. ``("syllable",)``) when given, all otherwise."""
+        if name not in self:
             raise KeyError(name)
         with h5py.File(self.path, "r") as f:
-            return {key: value[()] for key, value in f[name].items()}
+            group = f[name]
+            return {key: group[key][()] for key in (group.keys() if keys is None else keys)}
+
+    def __contains__(self, name: object) -> bool:  # Mapping's default would read the recording
+        return name in self._name_set
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)

@@ -57,6 +57,15 @@ logger = logging.getLogger(__name__)
 Results = Mapping[str, Mapping[str, np.ndarray]]
 
 
+def read_recording(results: Results, name: str, keys: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Only ``keys`` of one recording: a :class:`KpmsResults` skips the rest (``latent_state``) on disk."""
+    reader = getattr(results, "read", None)
+    if reader is not None:
+        return reader(name, keys)
+    record = results[name]
+    return {key: record[key] for key in keys}
+
+
 def _training_names(results: Results, training_set: pd.DataFrame) -> list[str]:
     """Training videos present in the results; logs those missing, fails when none is left."""
     if "name" not in training_set.columns:
@@ -141,7 +150,7 @@ def select_vocabulary(
     n_syllables = lookup.size
     counts = {"s": (np.zeros(0), np.zeros((0, 0))), "m": (np.zeros(n_meta + 1), np.zeros((n_meta + 1,) * 2))}
     for name in tqdm(names, desc="Counting training syllables"):
-        labels = np.asarray(kpms_results[name]["syllable"], dtype=np.int64)
+        labels = np.asarray(read_recording(kpms_results, name, ("syllable",))["syllable"], dtype=np.int64)
         n_syllables = max(n_syllables, int(labels.max(initial=-1)) + 1)
         sequences = {"s": (labels, n_syllables)}
         if merged:
@@ -231,7 +240,7 @@ def fit_behavioural_states(
     rng = np.random.default_rng(config["seed"])
     chunks, masks = [], []
     for name in tqdm(names, desc="Sampling chunks for the state model"):
-        labels = np.asarray(kpms_results[name]["syllable"], dtype=np.int64)
+        labels = np.asarray(read_recording(kpms_results, name, ("syllable",))["syllable"], dtype=np.int64)
         counts = window_counts(labels, _frames_per_window(fps, name, config), vocabulary["n_syllables"])
         video_chunks, video_mask = chunk_windows(counts, chunk_length)
         full = np.flatnonzero(video_mask.all(axis=1))
@@ -471,7 +480,7 @@ def extract_video_features(
     )
     rows, curves = [], []
     for name in tqdm(names, desc="Extracting features"):
-        record = kpms_results[name]
+        record = read_recording(kpms_results, name, ("syllable", "centroid", "heading"))
         labels = np.asarray(record["syllable"], dtype=np.int64)
         fps = fps_of[name]
         row: dict[str, Any] = {"name": name}
