@@ -60,6 +60,20 @@ def _reorder(pose: Pose, bodyparts: list[str]) -> Pose:
     )
 
 
+def _with_progress(loaders: dict[str, Callable[[], Any]], desc: str) -> dict[str, Callable[[], Any]]:
+    """The same lazy loaders, ticking one progress bar as Kedro calls them while saving."""
+    bar = tqdm(total=len(loaders), desc=desc, unit="video", delay=1.0)
+
+    def call(load: Callable[[], Any]) -> Any:
+        result = load()
+        bar.update()
+        if bar.n >= bar.total:
+            bar.close()
+        return result
+
+    return {name: partial(call, load) for name, load in loaders.items()}
+
+
 def _estimator(partition: str) -> str:
     """Subfolder of ``data/01_raw/poses`` that holds the file (one per estimator in an ensemble)."""
     return partition.split("/", 1)[0] if "/" in partition else ""
@@ -232,12 +246,11 @@ def build_poses(
         pose.fps = fps
         return pose
 
-    return {
-        row.name: partial(
-            build, row.name, json.loads(row.source_files), json.loads(row.bodyparts), float(row.fps)
-        )
+    loaders = {
+        row.name: partial(build, row.name, json.loads(row.source_files), json.loads(row.bodyparts), row.fps)
         for row in metadata.itertuples(index=False)
     }
+    return _with_progress(loaders, "Writing canonical poses")
 
 
 def _pose_table(load: Callable[[], Pose]) -> pd.DataFrame:
@@ -261,7 +274,9 @@ def export_pose_csvs(poses: dict[str, Callable[[], Pose]]) -> dict[str, Callable
         ``{name: table}`` with one row per frame: ``frame``, then ``<bodypart>_x``, ``<bodypart>_y``,
         ``<bodypart>_likelihood`` per keypoint (NaN where missing).
     """
-    return {name: partial(_pose_table, load) for name, load in poses.items()}
+    return _with_progress(
+        {name: partial(_pose_table, load) for name, load in poses.items()}, "Writing pose CSVs"
+    )
 
 
 def report_quality(
