@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.pipelines.preprocessing.helpers import walking_pose
+from tests.pipelines.preprocessing.helpers import params, walking_pose
 from unsupervised_aging.pipelines.preprocessing.consensus import consensus_pose, weighted_median
+from unsupervised_aging.pipelines.preprocessing.nodes import build_poses, scan_pose_files, validate_metadata
 from unsupervised_aging.pipelines.preprocessing.sampling import batch_by_frames, sample_training_videos
 from unsupervised_aging.pipelines.preprocessing.validation import check_metadata, match_names
 from unsupervised_aging.pose import Pose
@@ -104,3 +105,17 @@ def test_metadata_checks_name_types_and_missing_rows() -> None:
     # NFC and NFD spellings of the same non-ASCII name match
     nfd = check_metadata(pd.DataFrame({"name": ["a\u0301ge"], "mouse_id": [1], "age": [3]}))["name"][0]
     assert match_names([nfd], ["\u00e1ge"], strict=True) == ["\u00e1ge"]
+
+
+def test_keypoints_in_another_order_are_put_in_the_first_file_order() -> None:
+    first = walking_pose(10, seed=5)
+    flipped = Pose(first.coordinates[:, ::-1], first.confidences[:, ::-1], first.bodyparts[::-1], fps=25.0)
+    raw = {"a.h5": lambda: {"a": first}, "b.csv": lambda: {"b": flipped}}
+    index, _ = scan_pose_files(raw, params())
+    meta = validate_metadata(
+        pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": [5, 9]}), index, params()
+    )
+    assert meta.set_index("name")["fps"].to_dict() == {"a": 30.0, "b": 25.0}
+    b = build_poses(raw, meta, params())["b"]()
+    assert b.bodyparts == first.bodyparts
+    np.testing.assert_array_equal(b.coordinates, first.coordinates)

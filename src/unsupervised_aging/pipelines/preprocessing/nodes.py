@@ -31,7 +31,7 @@ RAW_POSES = "raw_poses (data/01_raw/poses)"
 Loader = Callable[[], dict[str, Pose]]
 
 
-def _load(partition: str, load: Loader) -> dict[str, Pose]:
+def _load(load: Loader) -> dict[str, Pose]:
     """Load one raw pose file; Kedro's multi-line wrapper is reduced to the reader's one line."""
     try:
         poses = load()
@@ -141,7 +141,7 @@ def scan_pose_files(
     videos: dict[str, dict[str, Any]] = {}
     quality: dict[str, dict[str, float]] = {}
     for pid, load in tqdm(partitions.items(), desc="Reading pose files", unit="file"):
-        for name, pose in _load(pid, load).items():
+        for name, pose in _load(load).items():
             reference = reference or (pose.source, pose.bodyparts)
             _check_keypoints(pose, reference)
             _add_source(videos.setdefault(name, {"sources": []}), name, pid, pose)
@@ -181,7 +181,7 @@ def _video_pose(
     name: str, sources: list[str], raw_poses: dict[str, Loader], bodyparts: list[str], scale_px: float
 ) -> Pose:
     """One video's pose from its file, or the consensus of its estimators' files."""
-    poses = [_reorder(_load(pid, raw_poses[pid])[name], bodyparts) for pid in sources]
+    poses = [_reorder(_load(raw_poses[pid])[name], bodyparts) for pid in sources]
     return poses[0] if len(poses) == 1 else consensus_pose(poses, scale_px)
 
 
@@ -237,7 +237,7 @@ def build_poses(
     def load_file(pid: str) -> dict[str, Pose]:
         if pid not in cache:
             cache.clear()
-            cache[pid] = _load(pid, raw_poses[pid])
+            cache[pid] = _load(raw_poses[pid])
         return cache[pid]
 
     def build(name: str, sources: list[str], bodyparts: list[str], fps: float) -> Pose:
