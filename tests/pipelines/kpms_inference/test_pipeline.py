@@ -78,7 +78,7 @@ def test_pipeline_writes_kpms_results_incrementally_and_atomically(tmp_path, coh
         assert results[name]["syllable"].shape == (200,)
         assert results[name]["latent_state"].shape == (200, 2)
         assert results[name]["centroid"].shape == (200, 2)
-        assert (results[name]["syllable"] == results[name]["syllable_raw"] // 2).all()
+        assert (results[name]["metasyllable"] == results[name]["syllable"] // 2).all()
     moseq_df = kpms.compute_moseq_df(str(kpms_dir), "tiny", results_dict=results, fps=30)
     assert len(moseq_df) == 6 * 200
     assert set(moseq_df["group"]) <= {"F", "M"}

@@ -59,18 +59,18 @@ class BatchedResults(Mapping[str, Recording]):
 
 
 class RelabelledResults(Mapping[str, Recording]):
-    """Recordings gathered from several results files, with syllables relabelled.
+    """Recordings gathered from several results files, with metasyllables added.
 
-    Each recording is read from its source when accessed. ``syllable_raw`` keeps the model's
-    own syllables (``syllable`` when the source has no ``syllable_raw``); ``syllable`` becomes
-    ``relabel(name, syllable_raw)``.
+    Each recording is read from its source when accessed. ``syllable`` stays the model's own
+    syllables (what keypoint-moseq's functions expect); ``metasyllable`` becomes
+    ``relabel(name, syllable)`` (recomputed, so a source's old ``metasyllable`` is replaced).
 
     Parameters
     ----------
     sources
         ``{name: mapping holding name}``, in the order to write.
     relabel
-        Maps a recording's raw syllables ``(T,)`` to the labels to store ``(T,)``.
+        Maps a recording's syllables ``(T,)`` to its metasyllables ``(T,)``.
     attrs
         File-level attributes to save.
     """
@@ -87,9 +87,7 @@ class RelabelledResults(Mapping[str, Recording]):
 
     def __getitem__(self, name: str) -> Recording:
         recording = dict(self._sources[name][name])
-        raw = np.asarray(recording.pop("syllable_raw", recording["syllable"]))
-        recording["syllable"] = self._relabel(name, raw)
-        recording["syllable_raw"] = raw
+        recording["metasyllable"] = self._relabel(name, np.asarray(recording["syllable"]))
         return recording
 
     def __iter__(self) -> Iterator[str]:

@@ -335,8 +335,9 @@ def merge_results(
 ) -> RelabelledResults:
     """Gather reused and new results into one keypoint-moseq results mapping.
 
-    ``syllable`` holds the metasyllables of ``syllable_mapping`` (the model's syllables when
-    merging is off, as the mapping is then the identity); ``syllable_raw`` the model's own.
+    ``syllable`` stays the model's own syllable (keypoint-moseq's functions and feature_engineering
+    read it); ``metasyllable`` is its label in ``syllable_mapping`` (the same numbers when merging
+    is off, as the mapping is then the identity).
     Videos of the existing results that the plan no longer lists are dropped, with a warning.
 
     Parameters
