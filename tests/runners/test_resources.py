@@ -77,3 +77,21 @@ def test_executor_parameters_from_resources():
 def test_project_slurm_yml_is_read():
     config = load_slurm_config()
     assert resolve_resources(node(toy_nodes.echo, "a", "b", tags=["gpu"]), config).time_min >= 3
+
+
+def test_session_config_loader_recorded_by_the_hook_wins(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from kedro.config import OmegaConfigLoader
+
+    from unsupervised_aging.runners import SlurmConfigHooks, config
+
+    monkeypatch.setattr(config, "_SESSION_CONFIG_LOADER", [])
+    for env, partition in (("base", "cpu"), ("cluster", "gpu-a100")):
+        (tmp_path / env).mkdir()
+        (tmp_path / env / "slurm.yml").write_text(f"defaults:\n  partition: {partition}\n")
+    loader = OmegaConfigLoader(
+        str(tmp_path), base_env="base", default_run_env="cluster", config_patterns={"slurm": ["slurm*"]}
+    )
+    SlurmConfigHooks().after_context_created(SimpleNamespace(config_loader=loader))
+    assert load_slurm_config()["defaults"]["partition"] == "gpu-a100"
