@@ -2,7 +2,7 @@
 
 Frame ``t`` (``t >= 1``) moves from ``t - 1`` to ``t`` and is credited to the label at ``t``; frame 0
 has no motion and is left out (keypoint-moseq instead gives it speed 0). Heading changes are wrapped
-to [-π, π), so a turn through ±π is not a jump of 2π.
+to [-π, π], so a turn through ±π is not a jump of 2π.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ def frame_kinematics(
     step = np.diff(np.asarray(centroid, dtype=float), axis=0)
     speed = np.hypot(step[:, 0], step[:, 1]) * (fps * length_per_pixel)
     turn = np.diff(np.asarray(heading, dtype=float))
-    return speed, ((turn + np.pi) % (2 * np.pi) - np.pi) * fps
+    turn -= (2 * np.pi) * np.round(turn / (2 * np.pi))  # wrap to [-π, π]
+    return speed, turn * fps
 
 
 def mean_per_label(values: np.ndarray, labels: np.ndarray, n_labels: int) -> np.ndarray:
