@@ -77,33 +77,37 @@ def _rooted(config: dict[str, Any], root: Path) -> dict[str, Any]:
     return config
 
 
-def catalog(root: Path, preprocessing: dict[str, Any]) -> DataCatalog:
-    """The project's preprocessing entries under ``root``, raw poses read in any format."""
+def catalog(root: Path, preprocessing: dict[str, Any], project_raw: bool = False) -> DataCatalog:
+    """The project's preprocessing entries under ``root``; raw entries of any format, or the project's."""
     entries = yaml.safe_load((CONF / "catalog_preprocessing.yml").read_text())
-    entries |= {
-        "raw_poses": {
-            "type": "partitions.PartitionedDataset",
-            "path": "data/01_raw/poses",
-            "dataset": {"type": "unsupervised_aging.datasets.PoseFileDataset"},
-        },
-        "raw_metadata": {
-            "type": "pandas.CSVDataset",
-            "filepath": "data/01_raw/metadata.csv",
-            "load_args": {
-                "dtype": {"name": str, "mouse_id": str},
-                "keep_default_na": False,
-                "na_values": [""],
+    if project_raw:
+        raw = yaml.safe_load((CONF / "catalog_raw.yml").read_text())
+        entries |= {key: raw[key] for key in ("raw_poses", "raw_metadata")}
+    else:
+        entries |= {
+            "raw_poses": {
+                "type": "partitions.PartitionedDataset",
+                "path": "data/01_raw/poses",
+                "dataset": {"type": "unsupervised_aging.datasets.PoseFileDataset"},
             },
-        },
-    }
+            "raw_metadata": {
+                "type": "pandas.CSVDataset",
+                "filepath": "data/01_raw/metadata.csv",
+                "load_args": {
+                    "dtype": {"name": str, "mouse_id": str},
+                    "keep_default_na": False,
+                    "na_values": [""],
+                },
+            },
+        }
     cat = DataCatalog.from_config(_rooted(entries, root))
     cat["params:preprocessing"] = MemoryDataset(preprocessing)
     return cat
 
 
-def run(root: Path, preprocessing: dict[str, Any] | None = None) -> DataCatalog:
+def run(root: Path, preprocessing: dict[str, Any] | None = None, project_raw: bool = False) -> DataCatalog:
     """Run the whole pipeline; returns the catalog to load outputs from."""
-    cat = catalog(root, preprocessing or params())
+    cat = catalog(root, preprocessing or params(), project_raw)
     SequentialRunner().run(create_pipeline(), cat)
     return cat
 

@@ -66,6 +66,14 @@ def test_outputs_follow_the_data_contract(tmp_path: Path) -> None:
     assert meta.shape[0] == len(batches)
 
 
+def test_runs_on_the_project_raw_catalog_entries(tmp_path: Path) -> None:
+    """The demo cohort's layout: conf/base/catalog_raw.yml as it is, rooted in a temporary folder."""
+    write_cohort(tmp_path, ["0012", "NA", "b 'c'"])
+    cat = run(tmp_path, project_raw=True)
+    assert sorted(cat.load("metadata")["name"]) == ["0012", "NA", "b 'c'"]  # names stay text
+    assert sorted(cat.load("poses")) == ["0012", "NA", "b 'c'"]
+
+
 def test_ensemble_consensus_with_disagreement(tmp_path: Path) -> None:
     """The same video tracked by three estimators (JABS, JABS, DeepLabCut csv) becomes one consensus pose."""
     base = walking_pose(30, seed=1, missing=0.0)
