@@ -96,9 +96,16 @@ def test_pipeline_writes_one_row_of_features_per_video(tmp_path, recordings):
     assert np.asarray(state_model["emissions"]).shape == (4, vocabulary["n_syllables"])
 
 
-def test_missing_metadata_column_is_a_clear_error(tmp_path, recordings):
-    metadata = pd.DataFrame({"name": list(recordings), "mouse_id": "a", "age": 1.0})  # no fps
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda m: m.drop(columns="fps"), "metadata: column 'fps' is missing"),
+        (lambda m: pd.concat([m, m.iloc[:1]]), r"metadata: videos \['m1 day1'\] have several rows"),
+    ],
+)
+def test_bad_metadata_is_a_clear_error(tmp_path, recordings, change, message):
+    metadata = change(pd.DataFrame({"name": list(recordings), "mouse_id": "a", "age": 1.0, "fps": 30.0}))
     catalog = build_catalog(tmp_path, recordings, metadata)
-    with pytest.raises(ValueError, match="metadata: column 'fps' is missing"):
+    with pytest.raises(ValueError, match=message):
         SequentialRunner().run(create_pipeline(), catalog)
     assert not (tmp_path / "data/04_feature/features.csv").exists()

@@ -86,6 +86,9 @@ def _fps_by_name(metadata: pd.DataFrame) -> dict[str, float]:
     for column in ("name", "fps"):
         if column not in metadata.columns:
             raise ValueError(f"metadata: column '{column}' is missing; rerun preprocessing")
+    duplicated = sorted(set(metadata.loc[metadata["name"].astype(str).duplicated(), "name"].astype(str)))
+    if duplicated:
+        raise ValueError(f"metadata: videos {duplicated} have several rows; keep one row per video")
     fps = pd.to_numeric(metadata["fps"], errors="coerce")
     bad = metadata.loc[~(fps > 0), "name"].tolist()
     if bad:
