@@ -3,8 +3,10 @@
 from kedro.config import OmegaConfigLoader
 
 from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
+from unsupervised_aging.runners import SlurmConfigHooks
 
-HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks())
+# SlurmConfigHooks hands the run's --env and --params to the SlurmRunner (Kedro does not).
+HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks(), SlurmConfigHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
