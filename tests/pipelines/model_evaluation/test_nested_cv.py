@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.feature_selection import SelectKBest, f_regression
+from sklearn.inspection import permutation_importance
 from sklearn.linear_model import Ridge
 from sklearn.metrics import r2_score
 from sklearn.model_selection import GroupKFold, KFold, cross_val_predict
@@ -11,7 +12,7 @@ from sklearn.neighbors import KNeighborsRegressor
 
 from unsupervised_aging.pipelines.model_evaluation import nodes
 from unsupervised_aging.pipelines.model_evaluation.conformal import conformal_quantile
-from unsupervised_aging.pipelines.model_evaluation.nested_cv import shuffled_target
+from unsupervised_aging.pipelines.model_evaluation.nested_cv import permutation_scores, shuffled_target
 from unsupervised_aging.pipelines.model_evaluation.summary import corrected_interval
 
 from .conftest import small_params
@@ -99,3 +100,16 @@ def test_conformal_quantile_and_corrected_interval():
     mean, _, high = corrected_interval(values, test_train_ratio=0.25)
     naive = 2.776 * values.std(ddof=1) / np.sqrt(len(values))
     assert mean == pytest.approx(values.mean()) and high - mean > naive
+
+
+def test_batched_permutation_importance_matches_sklearn():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(40, 6))
+    y = 3 * X[:, 0] + X[:, 1] + rng.normal(0, 0.1, 40)
+    model = Ridge(0.1).fit(X, y)
+    ours = permutation_scores(model, X, y, "neg_mean_absolute_error", n_repeats=30, seed=0, max_cells=500)
+    reference = permutation_importance(
+        model, X, y, scoring="neg_mean_absolute_error", n_repeats=30, random_state=0
+    )
+    np.testing.assert_allclose(ours, reference.importances_mean, atol=0.15)
+    assert list(np.argsort(-ours)[:2]) == [0, 1]
