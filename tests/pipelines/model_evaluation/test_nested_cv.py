@@ -113,3 +113,12 @@ def test_batched_permutation_importance_matches_sklearn():
     )
     np.testing.assert_allclose(ours, reference.importances_mean, atol=0.15)
     assert list(np.argsort(-ours)[:2]) == [0, 1]
+
+
+def test_results_do_not_depend_on_n_jobs(table):
+    params = small_params(("elastic_net",)) | {"seeds": [0, 1]}
+    data = nodes.prepare_model_input(table, params)
+    splits = nodes.make_cv_splits(data, params)
+    serial = nodes.evaluate_model(data, splits, params, model="elastic_net")["predictions"]
+    parallel = nodes.evaluate_model(data, splits, params | {"n_jobs": 2}, model="elastic_net")["predictions"]
+    pd.testing.assert_frame_equal(serial, parallel)

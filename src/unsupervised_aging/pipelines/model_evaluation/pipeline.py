@@ -41,7 +41,7 @@ def create_pipeline(models: list[str] | None = None, **kwargs) -> Pipeline:
     if models is None:
         configured = (load_parameters().get("model_evaluation") or {}).get("models")
         models = model_names(configured) if configured else list(DEFAULT_MODELS)
-    results = [f"model_result_{name}" for name in models]
+    results = [f"evaluation_result_{name}" for name in models]
     evaluate = [
         Node(
             update_wrapper(partial(nodes.evaluate_model, model=name), nodes.evaluate_model),
@@ -61,10 +61,12 @@ def create_pipeline(models: list[str] | None = None, **kwargs) -> Pipeline:
             ),
             Node(nodes.make_cv_splits, ["evaluation_input", PARAMS], "cv_splits", name="make_cv_splits"),
             *evaluate,
-            Node(nodes.select_best_model, [PARAMS, *results], "best_model", name="select_best_model"),
+            Node(
+                nodes.select_best_model, [PARAMS, *results], "evaluation_best_model", name="select_best_model"
+            ),
             Node(
                 nodes.run_shuffled_control,
-                ["evaluation_input", "cv_splits", "best_model", PARAMS],
+                ["evaluation_input", "cv_splits", "evaluation_best_model", PARAMS],
                 "shuffled_control_result",
                 name="run_shuffled_control",
             ),
@@ -76,13 +78,13 @@ def create_pipeline(models: list[str] | None = None, **kwargs) -> Pipeline:
             ),
             Node(
                 nodes.summarise_results,
-                ["metrics", "predictions", "best_model", PARAMS],
+                ["metrics", "predictions", "evaluation_best_model", PARAMS],
                 "summary",
                 name="summarise_results",
             ),
             Node(
                 nodes.compute_feature_importance,
-                ["evaluation_input", "cv_splits", "metrics", "best_model", PARAMS],
+                ["evaluation_input", "cv_splits", "metrics", "evaluation_best_model", PARAMS],
                 "feature_importance",
                 name="compute_feature_importance",
             ),

@@ -89,6 +89,8 @@ def summarise(
         row: dict[str, object] = {"model": model, "role": roles.get(model, "model"), "n_folds": len(part)}
         for metric in METRICS:
             mean, low, high = corrected_interval(part[metric].to_numpy(), ratio)
+            if metric == "r2":
+                high = min(high, 1.0)  # R² cannot exceed 1
             row |= {f"{metric}_mean": mean, f"{metric}_ci_low": low, f"{metric}_ci_high": high}
         row |= {
             "r2_pooled": float(pooled_r2.get(model, np.nan)),
