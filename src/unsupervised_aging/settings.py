@@ -3,10 +3,12 @@
 from kedro.config import OmegaConfigLoader
 
 from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
+from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
 from unsupervised_aging.runners import SlurmConfigHooks
 
 # SlurmConfigHooks hands the run's --env and --params to the SlurmRunner (Kedro does not).
-HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks(), SlurmConfigHooks())
+# DemoCohortGuardHooks stops the demo cohort from writing where conf/local points raw data elsewhere.
+HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks(), SlurmConfigHooks(), DemoCohortGuardHooks())
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {

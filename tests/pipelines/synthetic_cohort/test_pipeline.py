@@ -9,9 +9,11 @@ import pytest
 import sleap_io as sio
 import yaml
 from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline
 from kedro.runner import SequentialRunner
 
 from unsupervised_aging.pipelines.synthetic_cohort import create_pipeline
+from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
 from unsupervised_aging.synthetic import simulate_cohort
 
 CONF = Path(__file__).resolve().parents[3] / "conf" / "base"
@@ -67,3 +69,19 @@ def test_refuses_when_foreign_files_join_an_earlier_demo(tmp_path):
     with pytest.raises(ValueError, match=re.escape("mine_pose_est_v5.h5")):
         _run(tmp_path)
     assert (tmp_path / "poses" / "mine_pose_est_v5.h5").exists()
+
+
+def test_hook_refuses_a_demo_run_into_raw_data_configured_elsewhere(tmp_path):
+    config = yaml.safe_load((CONF / "catalog_raw.yml").read_text().replace("data/01_raw", str(tmp_path)))
+    hook = DemoCohortGuardHooks()
+    hook.before_pipeline_run(
+        pipeline=create_pipeline(), catalog=DataCatalog.from_config(config)
+    )  # consistent
+
+    config["raw_metadata"]["filepath"] = str(
+        tmp_path / "elsewhere" / "my_metadata.csv"
+    )  # a conf/local override
+    catalog = DataCatalog.from_config(config)
+    with pytest.raises(ValueError, match=r"raw_metadata points at .*my_metadata\.csv.*--pipeline analysis"):
+        hook.before_pipeline_run(pipeline=create_pipeline(), catalog=catalog)
+    hook.before_pipeline_run(pipeline=Pipeline([]), catalog=catalog)  # runs without the demo are not checked
