@@ -67,3 +67,18 @@ def test_every_catalog_entry_is_used_and_shown(viz_build: Path) -> None:
     entries = {name for name in catalog if "{" not in name and not name.startswith("_")}
     shown = _viz_names(viz_build / "build" / "api" / "main", "data")
     assert entries <= shown, f"catalog entries missing from kedro-viz: {sorted(entries - shown)}"
+
+
+@pytest.mark.slow
+def test_every_dataset_has_a_layer(viz_build: Path) -> None:
+    """kedro-viz groups files by layer (raw → reporting): each needs ``metadata: kedro-viz: layer``.
+
+    In-memory intermediates (undeclared ``MemoryDataset``) are exempt: they are no files.
+    """
+    graph = json.loads((viz_build / "build" / "api" / "main").read_text())
+    missing = sorted(
+        n["name"]
+        for n in graph["nodes"]
+        if n["type"] == "data" and "MemoryDataset" not in (n["dataset_type"] or "") and not n.get("layer")
+    )
+    assert not missing, f"datasets without a kedro-viz layer: {missing}"
