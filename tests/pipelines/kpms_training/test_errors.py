@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pytest
 
@@ -67,3 +69,22 @@ def test_too_few_frames_for_latent_dim(poses, metadata, training_set, params):
 
 def _first_frames(pose: Pose, n: int) -> Pose:
     return Pose(pose.coordinates[:n], pose.confidences[:n], pose.bodyparts, pose.fps)
+
+
+def test_training_uses_first_frames_and_skips_all_nan_videos(poses, training_set, caplog):
+    from unsupervised_aging.pipelines.kpms_training.kpms_data import load_training_poses
+
+    names = list(training_set["name"])
+    first = poses[names[0]]()
+    loaders = {
+        **poses,
+        names[0]: lambda: Pose(first.coordinates * np.nan, first.confidences, first.bodyparts, 30.0),
+    }
+    with caplog.at_level(logging.WARNING, logger="unsupervised_aging"):  # importing kpms sets root to ERROR
+        coordinates, confidences = load_training_poses(
+            loaders, names, first.bodyparts, first.bodyparts[:10], 120
+        )
+    assert sorted(coordinates) == sorted(names[1:])
+    assert names[0] in caplog.text
+    assert all(c.shape == (120, 12, 2) for c in coordinates.values())
+    assert all(c.shape == (120, 12) for c in confidences.values())

@@ -193,7 +193,7 @@ def test_interrupted_fit_resumes_from_last_snapshot(project, caplog):
                 del f["model_snapshots"][key]
         f.attrs["marker"] = "written before the crash"
         kept = f[f"model_snapshots/{crash_after}/states/x"][()]
-    with caplog.at_level(logging.INFO):
+    with caplog.at_level(logging.INFO, logger="unsupervised_aging"):
         checkpoint, _history = fit_kpms_model(
             poses, training_set, project["config"], project["pca"], project["scan"], workspace, params, seed=0
         )

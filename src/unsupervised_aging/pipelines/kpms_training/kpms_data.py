@@ -66,7 +66,11 @@ def training_fps(metadata: pd.DataFrame, names: list[str]) -> float:
 
 
 def load_training_poses(
-    poses: PoseLoaders, names: list[str], bodyparts: list[str], use_bodyparts: list[str]
+    poses: PoseLoaders,
+    names: list[str],
+    bodyparts: list[str],
+    use_bodyparts: list[str],
+    max_frames: int | None = None,
 ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """Load the training videos as keypoint-moseq ``coordinates`` and ``confidences`` dicts.
 
@@ -82,6 +86,8 @@ def load_training_poses(
         Expected keypoints, in the order of the files' keypoint axis.
     use_bodyparts
         Keypoints the model uses.
+    max_frames
+        Train on the first ``max_frames`` frames of each video (all when ``None``).
 
     Returns
     -------
@@ -99,6 +105,10 @@ def load_training_poses(
     confidences: dict[str, np.ndarray] = {}
     for name in names:
         pose = loaders[name]()
+        if max_frames is not None and pose.n_frames > max_frames:
+            pose = Pose(
+                pose.coordinates[:max_frames], pose.confidences[:max_frames], pose.bodyparts, pose.fps
+            )
         if pose.bodyparts != bodyparts:
             raise ValueError(
                 f"{pose.source or name}: keypoints {pose.bodyparts} differ from the training set's "
@@ -128,9 +138,9 @@ def with_indexes(config: dict[str, Any]) -> dict[str, Any]:
 
 
 def format_training_data(
-    poses: PoseLoaders, training_set: pd.DataFrame, config: dict[str, Any]
+    poses: PoseLoaders, training_set: pd.DataFrame, config: dict[str, Any], max_frames: int | None = None
 ) -> tuple[dict[str, Any], tuple, list[str]]:
-    """Training videos formatted by ``kpms.format_data`` (segments of equal length).
+    """Training videos (first ``max_frames`` frames of each) formatted by ``kpms.format_data``.
 
     Returns
     -------
@@ -146,7 +156,7 @@ def format_training_data(
 
     names = training_names(training_set, poses)
     coordinates, confidences = load_training_poses(
-        poses, names, list(config["bodyparts"]), list(config["use_bodyparts"])
+        poses, names, list(config["bodyparts"]), list(config["use_bodyparts"]), max_frames
     )
     data, metadata = kpms.format_data(coordinates, confidences, **config)
     return data, metadata, sorted(coordinates)

@@ -125,7 +125,7 @@ def fit_pca(
     """
     import keypoint_moseq as kpms
 
-    data, _, _ = format_training_data(poses, training_set, config)
+    data, _, _ = format_training_data(poses, training_set, config, params.get("max_frames_per_video"))
     n_features = (len(config["use_bodyparts"]) - 1) * int(np.shape(data["Y"])[-1])
     n_frames = int(np.asarray(data["mask"]).sum())
     latent_dim = params.get("latent_dim")
@@ -222,7 +222,9 @@ def calibrate_kappa(
         seed = int(scan.get("seed", 0))
         if not values:
             raise ValueError("kpms_training.kappa_scan.values is empty; give kappas to try or a fixed kappa")
-        data, metadata, _ = format_training_data(poses, training_set, config)
+        data, metadata, _ = format_training_data(
+            poses, training_set, config, params.get("max_frames_per_video")
+        )
         fps = float(config["fps"])
         rows = []
 
@@ -261,9 +263,9 @@ def calibrate_kappa(
     return table, config
 
 
-def _fingerprint(config: dict, names: list[str], seed: int, ar_iters: int, ar_kappa: float) -> str:
+def _fingerprint(config: dict, names: list[str], settings: list[Any]) -> str:
     """Hash of the settings that make an existing partial fit resumable."""
-    payload = json.dumps([config, names, seed, ar_iters, ar_kappa], sort_keys=True, default=str)
+    payload = json.dumps([config, names, settings], sort_keys=True, default=str)
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -303,8 +305,8 @@ def fit_kpms_model(
 
     keypoint-moseq saves snapshots to ``workspace`` every ``save_every_n_iters`` iterations.
     If ``workspace`` already holds snapshots of a fit with the same config, training videos,
-    seed, AR iterations and AR kappa, fitting continues from its last snapshot (raising
-    ``full_iters`` extends a finished fit); otherwise it starts afresh. Syllables are then
+    seed, AR iterations, AR kappa and ``max_frames_per_video``, fitting continues from its last
+    snapshot (raising ``full_iters`` extends a finished fit); otherwise it starts afresh. Syllables are then
     reindexed by frequency (0 = most frequent) as keypoint-moseq recommends.
 
     Parameters
@@ -315,7 +317,7 @@ def fit_kpms_model(
     workspace
         Where keypoint-moseq writes the checkpoint while fitting (``<project>/<model>/checkpoint.h5``).
     params
-        ``ar_iters``, ``full_iters``, ``save_every_n_iters``.
+        ``ar_iters``, ``full_iters``, ``save_every_n_iters``, ``max_frames_per_video``.
     seed
         Random seed of the model (JAX PRNG key).
 
@@ -334,11 +336,12 @@ def fit_kpms_model(
     every = int(params.get("save_every_n_iters", 25))
     ar_kappa = float(kappa_scan.loc[kappa_scan["selected"].astype(bool), "kappa"].iloc[0])
     full_kappa = float(config["trans_hypparams"]["kappa"])
-    data, metadata, names = format_training_data(poses, training_set, config)
-    config = with_indexes(config)
-    fingerprint = _fingerprint(
-        {k: v for k, v in config.items() if not k.endswith("_idxs")}, names, seed, ar_iters, ar_kappa
+    data, metadata, names = format_training_data(
+        poses, training_set, config, params.get("max_frames_per_video")
     )
+    config = with_indexes(config)
+    settings = [seed, ar_iters, ar_kappa, params.get("max_frames_per_video")]
+    fingerprint = _fingerprint({k: v for k, v in config.items() if not k.endswith("_idxs")}, names, settings)
     total = ar_iters + full_iters
     fit_options = {
         "project_dir": str(workspace.project_dir),
