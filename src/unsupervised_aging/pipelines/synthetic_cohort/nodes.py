@@ -91,7 +91,8 @@ def write_demo_cohort(
         ``generator``, ``parameters`` and the files written (saved first, so an interrupted run
         still recognises its own files).
     poses
-        ``{name: Pose}`` saved as ``<name>_pose_est_v5.h5``.
+        ``{"<name>_pose_est_v5.h5": Pose}``: partition ids are whole file names, so the raw folder's
+        catalog entry lists every format, not only JABS.
     metadata
         One row per video (``raw_metadata``).
     """
@@ -105,4 +106,4 @@ def write_demo_cohort(
         "metadata_file": "metadata.csv",
     }
     logger.info("Writing the demo cohort: %d videos of %d frames", len(poses), kwargs["n_frames"])
-    return manifest, poses, metadata
+    return manifest, {f"{name}{POSE_SUFFIX}": pose for name, pose in poses.items()}, metadata
