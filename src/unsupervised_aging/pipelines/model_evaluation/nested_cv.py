@@ -182,14 +182,20 @@ def _fit_outer_fold(
         return _fit_outer_fold_limited(data, y, fold, spec, settings, threads)
 
 
+def _check_disjoint(first: np.ndarray, second: np.ndarray, fold: _Fold, what: str) -> None:
+    if np.intersect1d(first, second).size:
+        raise AssertionError(
+            f"group leakage: repeat {fold.repeat} fold {fold.fold} shares animals between {what}"
+        )
+
+
 def _fit_outer_fold_limited(
     data: ModelInput, y: np.ndarray, fold: _Fold, spec: dict[str, Any], settings: CVSettings, threads: int
 ) -> dict[str, Any]:
     started = time.perf_counter()
     X, groups = data.X, data.groups
     train, test = fold.train, fold.test
-    if np.intersect1d(groups[train], groups[test]).size:
-        raise AssertionError(f"group leakage: repeat {fold.repeat} fold {fold.fold} shares animals")
+    _check_disjoint(groups[train], groups[test], fold, "train and test")
     pipeline, grid = build_model(spec, settings.preprocessing, threads)
     seed = _fold_seed(fold.seed, fold.fold)
 
@@ -198,7 +204,7 @@ def _fit_outer_fold_limited(
         holdout = GroupShuffleSplit(n_splits=1, test_size=settings.calibration_fraction, random_state=seed)
         proper_pos, calibration_pos = next(holdout.split(X[train], groups=groups[train]))
         proper, calibration = train[proper_pos], train[calibration_pos]
-        assert not np.intersect1d(groups[proper], groups[calibration]).size
+        _check_disjoint(groups[proper], groups[calibration], fold, "fit and calibration")
 
     best = _search(pipeline, grid, X[proper], y[proper], groups[proper], settings, seed)
     half_width = np.nan
