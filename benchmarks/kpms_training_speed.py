@@ -28,7 +28,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=float, default=1.0, help="multiplies the demo's 16 mice")
-    parser.add_argument("--frames", type=int, default=1800, help="frames per video")
+    parser.add_argument(
+        "--frames", type=int, default=1800, help="frames per video (training uses max_frames_per_video)"
+    )
     parser.add_argument("--iters", type=int, default=10, help="iterations of the timed (second) fits")
     parser.add_argument("--num-states", type=int, help="override kpms_training.num_states")
     parser.add_argument("--cold", action="store_true", help="use an empty JAX compilation cache")
@@ -65,7 +67,9 @@ def main() -> None:
     t = time.perf_counter()
     pca, config, _ = fit_pca(loaders, training, config, params)
     print(f"PCA on {len(poses)} videos x {args.frames} frames: {time.perf_counter() - t:.1f} s")
-    data, metadata_kpms, _ = format_training_data(loaders, training, config)
+    data, metadata_kpms, _ = format_training_data(
+        loaders, training, config, params.get("max_frames_per_video")
+    )
     config = with_indexes(config)
     print(
         f"data Y {tuple(data['Y'].shape)}, latent_dim {config['ar_hypparams']['latent_dim']}, "
