@@ -1,4 +1,4 @@
-"""Figures of the model evaluation (matplotlib ``Figure`` objects, saved by MatplotlibDataset)."""
+"""Figures of the model evaluation (matplotlib ``Figure`` objects, saved by FigureDataset)."""
 
 from __future__ import annotations
 
