@@ -16,3 +16,17 @@ def _jax_compilation_cache() -> None:
     from unsupervised_aging.hooks import enable_jax_compilation_cache
 
     enable_jax_compilation_cache(PROJECT_ROOT / ".jax_cache")
+
+
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A throw-away copy of the project after the README's main command (``kedro run``) on the demo.
+
+    Runs once per test session (a few minutes on 2 cores); only ``slow`` tests use it.
+    """
+    from tests.end_to_end import copy_project, kedro
+
+    project = copy_project(tmp_path_factory.mktemp("demo_project"))
+    done = kedro(project, "run")
+    assert done.returncode == 0, f"kedro run failed:\n{done.stdout[-4000:]}\n{done.stderr[-4000:]}"
+    return project
