@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -105,6 +106,8 @@ def main() -> None:
                 f"first call {first[i]:.1f} s for 2 steps -> JIT compile ~{compile_s:.1f} s"
             )
     sys.stdout.flush()
+    if args.cold:
+        shutil.rmtree(cache, ignore_errors=True)
 
 
 if __name__ == "__main__":
