@@ -61,3 +61,14 @@ def test_figure_saves_png_and_loads_bytes(tmp_path: Path) -> None:
     data = ds.load()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert ds.preview()
+
+
+def test_atomic_path_gives_files_the_umask_permissions(tmp_path: Path) -> None:
+    import os
+
+    target = tmp_path / "shared.txt"
+    with atomic_path(target) as tmp:
+        tmp.write_text("x")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask

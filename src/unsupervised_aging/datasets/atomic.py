@@ -8,6 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
+# mkstemp creates files readable by their owner only; artefacts get the permissions a plain
+# open() would give them (the process umask), so a lab's shared project folder stays readable.
+_UMASK = os.umask(0)
+os.umask(_UMASK)
+FILE_MODE = 0o666 & ~_UMASK
+
 
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
@@ -33,6 +39,8 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        if tmp_path.exists():
+            os.chmod(tmp_path, FILE_MODE)
         os.replace(tmp_path, target)
     finally:
         tmp_path.unlink(missing_ok=True)
