@@ -67,3 +67,18 @@ def test_usage_plot_draws_one_bar_per_syllable_and_group() -> None:
     fig = plot_syllable_usage_by_age(_features(), {"n_age_groups": 3})
     assert len(fig.axes[0].patches) == 3 * 3
     plt.close(fig)
+
+
+def test_report_says_when_no_video_is_flagged_and_keeps_summary_readable() -> None:
+    summary = pd.DataFrame({"model": ["knn"], "role": ["best"], "r2_mean": [0.5], "fit_seconds_total": [3.0]})
+    page = build_report(
+        features=_features(),
+        qc_report=pd.DataFrame({"name": ["a", "b"], "flagged": [False, False]}),
+        kappa_scan=pd.DataFrame({"kappa": [1e4]}),
+        model_comparison={"models": []},
+        summary=summary,
+        feature_importance=pd.DataFrame(),
+        params={},
+    )
+    assert "No video is flagged." in page
+    assert "fit_seconds_total" not in page and "r2_mean" in page

@@ -15,6 +15,11 @@ from unsupervised_aging.pipelines.report import html
 logger = logging.getLogger(__name__)
 
 USAGE_PREFIX = "usage_s"
+#: Summary columns shown in the report (the CSV has them all).
+SUMMARY_COLUMNS = (
+    "model", "role", "n_folds", "r2_mean", "r2_ci_low", "r2_ci_high", "r2_pooled",
+    "mae_mean", "mae_ci_low", "mae_ci_high", "rmse_mean", "coverage", "coverage_nominal",
+)  # fmt: skip
 
 
 def age_groups(age: pd.Series, n_groups: int) -> pd.Series:
@@ -77,7 +82,8 @@ def _overview(features: pd.DataFrame, qc_report: pd.DataFrame, target: str, grou
     if group in features:
         items["animals"] = features[group].nunique()
     if target in features:
-        items[f"{target} range"] = f"{features[target].min():.0f}–{features[target].max():.0f}"
+        unit = " (weeks)" if target == "age" else ""
+        items[f"{target} range{unit}"] = f"{features[target].min():.0f}–{features[target].max():.0f}"
     if "flagged" in qc_report:
         items["videos flagged by QC"] = int(qc_report["flagged"].astype(bool).sum())
     n_features = len([c for c in features.columns if features[c].dtype.kind in "fi"]) - 1
@@ -135,15 +141,16 @@ def build_report(
         chosen = [name for name in figures if name.startswith(prefixes)]
         return "".join(html.figure(figures[name], name.replace("_", " ")) for name in chosen)
 
-    qc_cols = [c for c in ("name", "video", "flagged") if c in qc_report]
     flagged = qc_report[qc_report["flagged"].astype(bool)] if "flagged" in qc_report else qc_report.head(0)
+    flagged_table = html.table(flagged, 15) if len(flagged) else "<p>No video is flagged.</p>"
+    summary_table = summary[[c for c in SUMMARY_COLUMNS if c in summary]]
     sections = [
         ("Overview", _overview(features, qc_report, target, group)),
         (
             "Pose quality",
             f"<p>{len(flagged)} of {len(qc_report)} QC rows are flagged (missing or low-confidence "
             "keypoints above the threshold in parameters_preprocessing.yml).</p>"
-            + html.table(flagged if len(flagged) else qc_report[qc_cols or qc_report.columns], 15)
+            + flagged_table
             + plots("qc_"),
         ),
         (
@@ -160,7 +167,8 @@ def build_report(
             "<p>Nested cross-validation grouped by animal: no animal is in both the training and "
             "the test folds. The shuffled control permutes the target across animals; a model that "
             "does not clearly beat it has learned nothing.</p>"
-            + html.table(summary)
+            + html.table(summary_table)
+            + '<p class="note">All columns are in data/08_reporting/summary.csv.</p>'
             + plots("predicted_", "metric_", "feature_importance")
             + html.table(feature_importance, 20),
         ),
