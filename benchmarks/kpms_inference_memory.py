@@ -31,18 +31,9 @@ import tempfile
 import time
 from pathlib import Path
 
-USE_BODYPARTS = [
-    "NOSE",
-    "LEFT_EAR",
-    "RIGHT_EAR",
-    "BASE_NECK",
-    "LEFT_FRONT_PAW",
-    "RIGHT_FRONT_PAW",
-    "CENTER_SPINE",
-    "LEFT_REAR_PAW",
-    "RIGHT_REAR_PAW",
-    "BASE_TAIL",
-]
+from unsupervised_aging.synthetic import JABS_BODYPARTS
+
+USE_BODYPARTS = list(JABS_BODYPARTS[:10])  # the tail tip and middle are left out, as in training
 
 
 def _peak_rss_mb() -> float:

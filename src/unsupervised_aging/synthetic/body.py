@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from unsupervised_aging.pose_io.jabs import JABS_KEYPOINTS
+
 #: The 12 JABS keypoints, in JABS order.
-JABS_BODYPARTS: tuple[str, ...] = (
-    "NOSE",
-    "LEFT_EAR",
-    "RIGHT_EAR",
-    "BASE_NECK",
-    "LEFT_FRONT_PAW",
-    "RIGHT_FRONT_PAW",
-    "CENTER_SPINE",
-    "LEFT_REAR_PAW",
-    "RIGHT_REAR_PAW",
-    "BASE_TAIL",
-    "MID_TAIL",
-    "TIP_TAIL",
-)
+JABS_BODYPARTS: tuple[str, ...] = tuple(JABS_KEYPOINTS)
 
 # Body plan of a young adult at rest length, px along the spine from CENTER_SPINE (nose to base of
 # tail 74 px, about 5.9 cm at 0.08 cm/px) and lateral offsets.
