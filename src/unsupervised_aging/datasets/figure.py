@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import base64
-from pathlib import Path
 from typing import Any
 
 import matplotlib.pyplot as plt
-from kedro.io import AbstractDataset
 from matplotlib.figure import Figure
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.file_dataset import FileDataset
 
 
-class FigureDataset(AbstractDataset[Figure, bytes]):
+class FigureDataset(FileDataset[Figure, bytes]):
     """Save a :class:`~matplotlib.figure.Figure` as a PNG file; load it back as PNG bytes.
 
     kedro-datasets' ``MatplotlibDataset`` cannot load, so a report node could not embed its
@@ -28,15 +27,11 @@ class FigureDataset(AbstractDataset[Figure, bytes]):
     """
 
     def __init__(self, filepath: str, dpi: int = 110, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
+        super().__init__(filepath, metadata)
         self._dpi = dpi
-        self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "dpi": self._dpi}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
+        return {**super()._describe(), "dpi": self._dpi}
 
     def load(self) -> bytes:
         return self._filepath.read_bytes()

@@ -15,9 +15,10 @@ from typing import Any
 
 import h5py
 import joblib
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import DatasetError
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.file_dataset import FileDataset
 
 
 class KpmsCheckpoint:
@@ -86,7 +87,7 @@ class KpmsCheckpoint:
         return f"KpmsCheckpoint({str(self.path)!r}, iterations={self.iterations()})"
 
 
-class KpmsCheckpointDataset(AbstractDataset[KpmsCheckpoint, KpmsCheckpoint]):
+class KpmsCheckpointDataset(FileDataset[KpmsCheckpoint, KpmsCheckpoint]):
     """A finished keypoint-moseq checkpoint at ``<project_dir>/<model_name>/checkpoint.h5``.
 
     ``save`` takes the :class:`KpmsCheckpoint` a fitting node returns (written by keypoint-moseq
@@ -98,16 +99,6 @@ class KpmsCheckpointDataset(AbstractDataset[KpmsCheckpoint, KpmsCheckpoint]):
     filepath
         Path of ``checkpoint.h5``; its folder name is the model name.
     """
-
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> KpmsCheckpoint:
         checkpoint = KpmsCheckpoint(self._filepath)
@@ -130,7 +121,7 @@ class KpmsCheckpointDataset(AbstractDataset[KpmsCheckpoint, KpmsCheckpoint]):
                 shutil.copyfile(data.path, tmp)
 
 
-class KpmsFitWorkspaceDataset(AbstractDataset[None, KpmsCheckpoint]):
+class KpmsFitWorkspaceDataset(FileDataset[None, KpmsCheckpoint]):
     """Where a fit writes its snapshots while it runs, so an interrupted fit can resume.
 
     ``load`` always succeeds and returns a :class:`KpmsCheckpoint` for
@@ -144,13 +135,6 @@ class KpmsFitWorkspaceDataset(AbstractDataset[None, KpmsCheckpoint]):
         Path of the work copy of ``checkpoint.h5``; its folder name is the model name.
     """
 
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
     def _exists(self) -> bool:
         return True
 
@@ -162,7 +146,7 @@ class KpmsFitWorkspaceDataset(AbstractDataset[None, KpmsCheckpoint]):
         raise DatasetError(f"{self._filepath}: a fit workspace is written by keypoint-moseq, not saved")
 
 
-class KpmsConfigDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
+class KpmsConfigDataset(FileDataset[dict[str, Any], dict[str, Any]]):
     """keypoint-moseq's ``config.yml``.
 
     ``save`` writes a config dict with ``kpms.generate_config`` (keypoint-moseq's own sections
@@ -176,18 +160,11 @@ class KpmsConfigDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     """
 
     def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
+        super().__init__(filepath, metadata)
         if self._filepath.name != "config.yml":
             raise DatasetError(
                 f"{filepath}: keypoint-moseq reads its config only from a file named config.yml"
             )
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> dict[str, Any]:
         from keypoint_moseq import load_config
@@ -210,7 +187,7 @@ class KpmsConfigDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
                 shutil.rmtree(staging, ignore_errors=True)
 
 
-class KpmsPcaDataset(AbstractDataset[Any, Any]):
+class KpmsPcaDataset(FileDataset[Any, Any]):
     """keypoint-moseq's ``pca.p``: a scikit-learn PCA written with joblib, as ``kpms.save_pca`` does.
 
     Parameters
@@ -218,16 +195,6 @@ class KpmsPcaDataset(AbstractDataset[Any, Any]):
     filepath
         Path of the file (``<project_dir>/pca.p`` for ``kpms.load_pca(project_dir)``).
     """
-
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> Any:
         try:
@@ -240,7 +207,7 @@ class KpmsPcaDataset(AbstractDataset[Any, Any]):
             joblib.dump(data, tmp)
 
 
-class KpmsModelDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
+class KpmsModelDataset(FileDataset[dict[str, Any], dict[str, Any]]):
     """One keypoint-moseq model with its name, as HDF5 in keypoint-moseq's pytree format.
 
     ``load`` returns ``{"model_name": str, "model": dict}`` where ``model`` is the nested dict
@@ -252,16 +219,6 @@ class KpmsModelDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     filepath
         Path of the ``.h5`` file.
     """
-
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> dict[str, Any]:
         from keypoint_moseq import load_hdf5

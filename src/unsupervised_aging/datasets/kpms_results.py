@@ -8,9 +8,10 @@ from typing import Any
 
 import h5py
 import numpy as np
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import DatasetError
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.file_dataset import FileDataset
 
 
 class KpmsResults(Mapping[str, dict[str, np.ndarray]]):
@@ -64,7 +65,7 @@ class ResultsDict(dict):
         self.attrs = dict(attrs or {})
 
 
-class KpmsResultsDataset(AbstractDataset[Mapping[str, Mapping[str, np.ndarray]], KpmsResults]):
+class KpmsResultsDataset(FileDataset[Mapping[str, Mapping[str, np.ndarray]], KpmsResults]):
     """keypoint-moseq results in its own format, so ``kpms.load_results`` reads them.
 
     ``load`` returns a lazy :class:`KpmsResults`. ``save`` takes any mapping
@@ -83,15 +84,11 @@ class KpmsResultsDataset(AbstractDataset[Mapping[str, Mapping[str, np.ndarray]],
     def __init__(
         self, filepath: str, missing_ok: bool = False, metadata: dict[str, Any] | None = None
     ) -> None:
-        self._filepath = Path(filepath)
+        super().__init__(filepath, metadata)
         self._missing_ok = missing_ok
-        self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "missing_ok": self._missing_ok}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
+        return {**super()._describe(), "missing_ok": self._missing_ok}
 
     def load(self) -> KpmsResults | ResultsDict:
         if self._missing_ok and not self._filepath.exists():

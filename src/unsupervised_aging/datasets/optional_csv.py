@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from kedro.io import AbstractDataset
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.file_dataset import FileDataset
 
 
-class OptionalCSVDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
+class OptionalCSVDataset(FileDataset[pd.DataFrame, pd.DataFrame]):
     """CSV as a DataFrame; a missing file loads as an empty DataFrame with ``columns``.
 
     Parameters
@@ -25,12 +24,11 @@ class OptionalCSVDataset(AbstractDataset[pd.DataFrame, pd.DataFrame]):
     def __init__(
         self, filepath: str, columns: list[str] | None = None, metadata: dict[str, Any] | None = None
     ) -> None:
-        self._filepath = Path(filepath)
+        super().__init__(filepath, metadata)
         self._columns = list(columns or [])
-        self.metadata = metadata
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath), "columns": self._columns}
+        return {**super()._describe(), "columns": self._columns}
 
     def _exists(self) -> bool:
         return True

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import h5py
 import numpy as np
-from kedro.io import AbstractDataset, DatasetError
+from kedro.io import DatasetError
 
 from unsupervised_aging.datasets.atomic import atomic_path
+from unsupervised_aging.datasets.file_dataset import FileDataset
 from unsupervised_aging.pose import Pose
 
 
-class PoseDataset(AbstractDataset[Pose, Pose]):
+class PoseDataset(FileDataset[Pose, Pose]):
     """Read and write a :class:`~unsupervised_aging.pose.Pose` as ``<name>.h5``.
 
     Layout: datasets ``coordinates`` ``(T, K, 2)`` float32 (x, y), ``confidences`` ``(T, K)``
@@ -26,16 +24,6 @@ class PoseDataset(AbstractDataset[Pose, Pose]):
     filepath
         Path of the ``.h5`` file.
     """
-
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> Pose:
         try:

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
-from kedro.io import AbstractDataset
-
+from unsupervised_aging.datasets.file_dataset import FileDataset
 from unsupervised_aging.pose import Pose
 
 
-class PoseFileDataset(AbstractDataset[Pose, dict[str, Pose]]):
+class PoseFileDataset(FileDataset[Pose, dict[str, Pose]]):
     """Read one raw pose file into canonical poses; write the demo cohort as JABS.
 
     ``load`` detects the format and returns ``{name: Pose}`` (several entries for
@@ -23,16 +19,6 @@ class PoseFileDataset(AbstractDataset[Pose, dict[str, Pose]]):
     filepath
         Path of the pose file.
     """
-
-    def __init__(self, filepath: str, metadata: dict[str, Any] | None = None) -> None:
-        self._filepath = Path(filepath)
-        self.metadata = metadata
-
-    def _describe(self) -> dict[str, Any]:
-        return {"filepath": str(self._filepath)}
-
-    def _exists(self) -> bool:
-        return self._filepath.is_file()
 
     def load(self) -> dict[str, Pose]:
         from unsupervised_aging.pose_io import read_pose_file
