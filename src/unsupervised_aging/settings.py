@@ -2,17 +2,24 @@
 
 from kedro.config import OmegaConfigLoader
 
+from unsupervised_aging.config_values import RunConfigHooks
 from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
 from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
-from unsupervised_aging.runners import SlurmConfigHooks
 
-# SlurmConfigHooks hands the run's --env and --params to the SlurmRunner (Kedro does not).
-# DemoCohortGuardHooks stops the demo cohort from writing where conf/local points raw data elsewhere.
-HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks(), SlurmConfigHooks(), DemoCohortGuardHooks())
+# RunConfigHooks hands the run's --env, --conf-source and --params to pipeline creation (fan-out over
+# seeds, slots, models) and to the SlurmRunner (Kedro tells neither), and stops a run whose pipeline
+# shape disagrees with its parameters. DemoCohortGuardHooks stops the demo cohort from writing where
+# conf/local points raw data elsewhere. See docs/architecture.md, "Configuration".
+HOOKS = (RunConfigHooks(), JaxCompilationCacheHooks(), NodeTimingHooks(), DemoCohortGuardHooks())
 
+# The one config loader of the project: Kedro builds it from these for every session, and
+# config_values.make_config_loader builds it from them outside a session.
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     "config_patterns": {"slurm": ["slurm*", "slurm*/**"]},
+    # A partial override in conf/local or conf/<env> (e.g. `preprocessing: {strict: true}`) changes only
+    # its keys; Kedro's default ("destructive") would replace the whole top-level block.
+    "merge_strategy": {"parameters": "soft", "slurm": "soft"},
 }

@@ -82,16 +82,14 @@ def test_project_slurm_yml_is_read():
 def test_session_config_loader_recorded_by_the_hook_wins(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from kedro.config import OmegaConfigLoader
+    from unsupervised_aging import config_values
 
-    from unsupervised_aging.runners import SlurmConfigHooks, config
-
-    monkeypatch.setattr(config, "_SESSION_CONFIG_LOADER", [])
+    monkeypatch.setattr(config_values._RunConfiguration, "loader", None)
     for env, partition in (("base", "cpu"), ("cluster", "gpu-a100")):
         (tmp_path / env).mkdir()
-        (tmp_path / env / "slurm.yml").write_text(f"defaults:\n  partition: {partition}\n")
-    loader = OmegaConfigLoader(
-        str(tmp_path), base_env="base", default_run_env="cluster", config_patterns={"slurm": ["slurm*"]}
-    )
-    SlurmConfigHooks().after_context_created(SimpleNamespace(config_loader=loader))
-    assert load_slurm_config()["defaults"]["partition"] == "gpu-a100"
+        (tmp_path / env / "slurm.yml").write_text(f"defaults:\n  partition: {partition}\n  cpus: 3\n")
+    (tmp_path / "cluster" / "slurm.yml").write_text("defaults:\n  partition: gpu-a100\n")
+    loader = config_values.make_config_loader(tmp_path, env="cluster")
+    config_values.RunConfigHooks().after_context_created(SimpleNamespace(config_loader=loader))
+    # conf/cluster changes only its key (soft merge): cpus stays from conf/base
+    assert load_slurm_config()["defaults"] == {"partition": "gpu-a100", "cpus": 3}

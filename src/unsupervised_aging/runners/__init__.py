@@ -1,6 +1,5 @@
 """Kedro runners of the project: :class:`SlurmRunner` sends nodes tagged ``gpu`` to a SLURM cluster."""
 
-from unsupervised_aging.runners.config import SlurmConfigHooks
 from unsupervised_aging.runners.slurm_runner import SlurmJobError, SlurmRunner
 
-__all__ = ["SlurmConfigHooks", "SlurmJobError", "SlurmRunner"]
+__all__ = ["SlurmJobError", "SlurmRunner"]
