@@ -118,7 +118,9 @@ def _node_names(pipeline: Pipeline) -> set[str]:
     return {n.name for n in pipeline.nodes}
 
 
-def check_pipeline_shape(pipeline: Pipeline, run_params: Mapping[str, Any], parameters: dict[str, Any]) -> None:
+def check_pipeline_shape(
+    pipeline: Pipeline, run_params: Mapping[str, Any], parameters: dict[str, Any]
+) -> None:
     """Fail unless ``pipeline`` has the nodes that this run's ``parameters`` make.
 
     Rebuilds the registered pipelines named in ``run_params`` from ``parameters``, applies the run's
@@ -148,7 +150,10 @@ def check_pipeline_shape(pipeline: Pipeline, run_params: Mapping[str, Any], para
         expected = expected.filter(**filters)
     except ValueError:  # a filter names a node or dataset that only the other shape has
         pass
-    extra, missing = _node_names(pipeline) - _node_names(expected), _node_names(expected) - _node_names(pipeline)
+    extra, missing = (
+        _node_names(pipeline) - _node_names(expected),
+        _node_names(expected) - _node_names(pipeline),
+    )
     if extra or missing:
         raise ValueError(
             "The pipeline's shape disagrees with this run's parameters (it was built from another "

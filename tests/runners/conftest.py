@@ -15,7 +15,10 @@ from kedro_datasets.pickle import PickleDataset
 # Jobs on the CI box share 2 cores: small memory so several run at once, quick polling.
 TEST_CONFIG: dict[str, Any] = {
     "poll_interval_s": 0.2,
-    "state_check_s": 5,
+    "state_check_s": 2,
+    "result_grace_s": 10,
+    "time_margin_min": 2,
+    "pending_limit_min": 10,
     "defaults": {"cpus": 1, "mem_gb": 0.5, "time_min": 5},
 }
 

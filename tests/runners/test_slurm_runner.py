@@ -85,7 +85,10 @@ def test_failed_job_names_node_job_and_log_and_resume_redoes_only_it(slurm_clust
 
     job_id = submitted_jobs(tmp_path / "logs")["bad_node"]
     message = str(failure.value)
-    assert "'bad_node'" in message and f"job {job_id}" in message and "toy failure on 7" in message
+    assert message == (
+        f"Node 'bad_node' failed in SLURM job {job_id} (log: {message.split('(log: ')[1].split(')')[0]}): "
+        "RuntimeError: toy failure on 7"
+    )
     log = Path(message.split("(log: ")[1].split(")")[0])
     assert log.exists() and "toy failure on 7" in log.with_suffix(".out").read_text()
     assert catalog.exists("good") and not catalog.exists("bad")
@@ -98,6 +101,59 @@ def test_failed_job_names_node_job_and_log_and_resume_redoes_only_it(slurm_clust
     assert catalog.load("bad") == 7
     assert set(submitted_jobs(tmp_path / "logs2")) == {"bad_node"}
     assert (tmp_path / "good.pkl").stat().st_mtime_ns == good_written
+
+
+def test_job_that_dies_without_result_on_a_cluster_without_accounting_fails_within_its_bound(
+    slurm_cluster, tmp_path, monkeypatch
+):
+    """submitit's job.result() would wait forever here: sacct fails, the job is UNKNOWN to it."""
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "sacct").write_text(
+        "#!/bin/sh\necho 'sacct: error: Slurm accounting storage is disabled' >&2\nexit 1\n"
+    )
+    (fake_bin / "sacct").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake_bin}{os.pathsep}{os.environ['PATH']}")
+
+    def pipeline_and_catalog(ok: bool):
+        catalog = pickle_catalog(tmp_path, ["kept", "lost"], {"value": 3, "ok": ok})
+        pipeline = Pipeline(
+            [
+                node(toy_nodes.echo, "params:value", "kept", name="kept_node", tags=["gpu"]),
+                node(
+                    toy_nodes.die_unless,
+                    ["params:value", "params:ok"],
+                    "lost",
+                    name="dying_node",
+                    tags=["gpu"],
+                ),
+            ]
+        )
+        return pipeline, catalog
+
+    pipeline, catalog = pipeline_and_catalog(ok=False)
+    started = time.monotonic()
+    with pytest.raises(SlurmJobError) as failure:
+        SlurmRunner(config=TEST_CONFIG, log_dir=tmp_path / "logs").run(pipeline, catalog)
+    waited = time.monotonic() - started
+
+    job_id = submitted_jobs(tmp_path / "logs")["dying_node"]
+    message = str(failure.value)
+    assert "\n" not in message
+    assert message.startswith(f"Node 'dying_node' failed in SLURM job {job_id} (log: ")
+    assert "ended (GONE) without writing a result" in message
+    assert Path(message.split("(log: ")[1].split(")")[0]).exists()
+    assert waited < 120  # result_grace_s 10 s + state checks, not forever
+    assert catalog.exists("kept") and not catalog.exists("lost")
+    kept_written = (tmp_path / "kept.pkl").stat().st_mtime_ns
+
+    pipeline, catalog = pipeline_and_catalog(ok=True)
+    SlurmRunner(config=TEST_CONFIG, log_dir=tmp_path / "logs2").run(
+        pipeline, catalog, only_missing_outputs=True
+    )
+    assert catalog.load("lost") == 3
+    assert set(submitted_jobs(tmp_path / "logs2")) == {"dying_node"}
+    assert (tmp_path / "kept.pkl").stat().st_mtime_ns == kept_written
 
 
 def test_shell_metacharacters_in_paths_names_and_parameters_reach_the_node_verbatim(slurm_cluster, tmp_path):

@@ -52,20 +52,12 @@ def run_node_job(job: NodeJob) -> str:
     str
         The node's name.
     """
-    from kedro.framework.hooks.manager import (
-        _create_hook_manager,
-        _register_hooks,
-        _register_hooks_entry_points,
-    )
-    from kedro.framework.project import configure_project, settings
     from kedro.runner import Task
 
+    from unsupervised_aging.runners.kedro_private import project_hook_manager
+
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    hook_manager = _create_hook_manager()
-    if job.package_name:
-        configure_project(job.package_name)
-        _register_hooks(hook_manager, settings.HOOKS)
-        _register_hooks_entry_points(hook_manager, settings.DISABLE_HOOKS_FOR_PLUGINS)
+    hook_manager = project_hook_manager(job.package_name)
     catalog = DataCatalog(datasets=job.datasets)
     logger.info("Running node %s", job.node.name)
     Task(

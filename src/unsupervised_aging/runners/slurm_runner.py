@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import os
 import shutil
 import time
@@ -20,7 +21,9 @@ from kedro.runner import AbstractRunner, Task
 
 from unsupervised_aging.runners.config import load_slurm_config
 from unsupervised_aging.runners.job import NodeJob, run_node_job
+from unsupervised_aging.runners.kedro_private import is_ephemeral
 from unsupervised_aging.runners.resources import JobResources, resolve_resources, sanitize_job_name
+from unsupervised_aging.runners.waits import JobClock, WaitSettings, overdue, query_states
 
 if TYPE_CHECKING:
     from kedro.io import CatalogProtocol
@@ -28,8 +31,11 @@ if TYPE_CHECKING:
     from pluggy import PluginManager
 
 
+logger = logging.getLogger(__name__)
+
+
 class SlurmJobError(RuntimeError):
-    """A node failed in its SLURM job (or the job died: time limit, memory, ``scancel``)."""
+    """A node failed in its SLURM job, or the job died or overran its bounds (one line: node, job, log)."""
 
 
 @dataclass
@@ -37,6 +43,7 @@ class _RunningJob:
     node: Node
     job: submitit.Job
     log: Path
+    clock: JobClock
 
 
 def _is_parameter(name: str) -> bool:
@@ -53,6 +60,12 @@ class SlurmRunner(AbstractRunner):
     ``conf/<env>/slurm.yml`` (see :func:`~unsupervised_aging.runners.resources.resolve_resources`); job
     logs go to ``<log_dir>/<run id>/<node>_<job id>.out|.err``, listed in ``jobs.tsv`` there. Without
     ``sbatch`` on the ``PATH`` the ``gpu`` nodes run in this process, with one warning.
+
+    Every wait is bounded (``slurm.yml``: a job's time limit plus ``time_margin_min``,
+    ``pending_limit_min``, ``result_grace_s``; see :mod:`~unsupervised_aging.runners.waits`), also on
+    clusters without accounting. A failed or overdue job stops the run with one line naming the node,
+    the job id and its log; jobs still running finish first and keep their outputs, so
+    ``--only-missing-outputs`` redoes only the failed work.
 
     Use: ``kedro run --runner=unsupervised_aging.runners.SlurmRunner``.
     """
@@ -78,6 +91,7 @@ class SlurmRunner(AbstractRunner):
             ``logs/slurm``).
         """
         super().__init__(is_async=is_async)
+        self._load_async = is_async
         self._config = config
         self._tag = tag
         self._log_dir = log_dir
@@ -93,12 +107,13 @@ class SlurmRunner(AbstractRunner):
         run_id: str | None = None,
     ) -> None:
         config = load_slurm_config() if self._config is None else self._config
+        waits = WaitSettings.from_config(config)
         remote_nodes = [n for n in pipeline.nodes if self._tag in n.tags]
         payloads = self._job_payloads(remote_nodes, catalog, run_id)
         submitter = None
         if remote_nodes:
             if shutil.which("sbatch") is None:
-                self._logger.warning(
+                logger.warning(
                     "sbatch not found: running the %d node(s) tagged '%s' in this process instead of as "
                     "SLURM jobs",
                     len(remote_nodes),
@@ -106,8 +121,10 @@ class SlurmRunner(AbstractRunner):
                 )
             else:
                 log_root = Path(self._log_dir or config.get("log_dir") or "logs/slurm")
-                submitter = _Submitter(_fresh_run_dir(log_root, run_id), config, self._logger)
-        _Scheduler(self, pipeline, catalog, hook_manager, run_id, submitter, payloads, config).run()
+                submitter = _Submitter(_fresh_run_dir(log_root, run_id), config)
+        _Scheduler(
+            pipeline, catalog, hook_manager, run_id, submitter, payloads, waits, self._load_async
+        ).run()
 
     def _job_payloads(
         self, nodes: list[Node], catalog: CatalogProtocol, run_id: str | None
@@ -126,10 +143,10 @@ class SlurmRunner(AbstractRunner):
             datasets = {}
             for name in chain(node.inputs, node.outputs):
                 dataset = catalog.get(name, fallback_to_runtime_pattern=True)
-                if not _is_parameter(name) and getattr(dataset, "_EPHEMERAL", True):
+                if not _is_parameter(name) and is_ephemeral(dataset):
                     not_persisted.append(f"'{name}' of node '{node.name}' ({type(dataset).__name__})")
                 datasets[name] = dataset
-            payloads[node] = NodeJob(node, datasets, kedro_project.PACKAGE_NAME, run_id, self._is_async)
+            payloads[node] = NodeJob(node, datasets, kedro_project.PACKAGE_NAME, run_id, self._load_async)
         if not_persisted:
             raise ValueError(
                 f"SlurmRunner: nodes tagged '{self._tag}' run as separate jobs, so their inputs and outputs "
@@ -172,10 +189,9 @@ def _common_prefix(names: list[str]) -> str:
 class _Submitter:
     """Submit nodes to SLURM: one job array per set of equal resources."""
 
-    def __init__(self, run_dir: Path, config: dict[str, Any], logger: Any) -> None:
+    def __init__(self, run_dir: Path, config: dict[str, Any]) -> None:
         self.run_dir = run_dir
         self._config = config
-        self._logger = logger
 
     def submit(self, nodes: list[Node], payloads: dict[Node, NodeJob]) -> list[_RunningJob]:
         groups: dict[JobResources, list[Node]] = defaultdict(list)
@@ -187,12 +203,13 @@ class _Submitter:
             executor = submitit.SlurmExecutor(folder=self.run_dir / "submitit")
             executor.update_parameters(**resources.executor_parameters(job_name))
             jobs = executor.submit_array([functools.partial(run_node_job, payloads[n]) for n in group])
+            submitted = time.monotonic()
             for node, job in zip(group, jobs, strict=True):
                 log = self._link_logs(node, job)
-                running.append(_RunningJob(node, job, log))
+                running.append(_RunningJob(node, job, log, JobClock(submitted, resources.time_min)))
                 with (self.run_dir / "jobs.tsv").open("a") as index:
                     index.write(f"{job.job_id}\t{node.name}\t{log}\n")
-                self._logger.info("Submitted node %s as SLURM job %s (log: %s)", node.name, job.job_id, log)
+                logger.info("Submitted node %s as SLURM job %s (log: %s)", node.name, job.job_id, log)
         return running
 
     def _link_logs(self, node: Node, job: submitit.Job) -> Path:
@@ -207,30 +224,58 @@ class _Submitter:
         return self.run_dir / f"{stem}.err"
 
 
+def _release_datasets(node: Node, catalog: CatalogProtocol, load_counts: Counter, pipeline: Pipeline) -> None:
+    """Release the datasets no remaining node loads (what Kedro's own runners do after each node)."""
+    for name in node.inputs:
+        load_counts[name] -= 1
+        if load_counts[name] < 1 and name not in pipeline.inputs():
+            catalog.release(name)
+    for name in node.outputs:
+        if load_counts[name] < 1 and name not in pipeline.outputs():
+            catalog.release(name)
+
+
+def _last_error_line(text: str) -> str:
+    """The remote exception's last line (``RuntimeError: ...``) from submitit's ``FailedJobError`` text."""
+    lines = text.splitlines()
+    rules = [i for i, line in enumerate(lines) if line.strip() and set(line.strip()) == {"-"}]
+    if len(rules) >= 2:
+        lines = lines[rules[0] + 1 : rules[1]]
+    return next((line.strip() for line in reversed(lines) if line.strip()), text.strip())
+
+
+_OVERDUE = {
+    "ended": "the job ended ({state}) without writing a result (time or memory limit, scancel, node failure)",
+    "time": "the job is still {state} {margin} min after its time limit of {limit} min: cancelled",
+    "pending": "the job is still pending after pending_limit_min ({pending} min): cancelled",
+    "unknown": "no state from SLURM (sacct and squeue failed) for longer than the job may pend and run: "
+    "cancelled",
+}
+
+
 class _Scheduler:
     """One run: submit ready ``gpu`` nodes, run ready driver nodes one at a time in a thread, poll both."""
 
     def __init__(
         self,
-        runner: SlurmRunner,
         pipeline: Pipeline,
         catalog: CatalogProtocol,
         hook_manager: PluginManager | None,
         run_id: str | None,
         submitter: _Submitter | None,
         payloads: dict[Node, NodeJob],
-        config: dict[str, Any],
+        waits: WaitSettings,
+        is_async: bool,
     ) -> None:
-        self.runner, self.pipeline, self.catalog = runner, pipeline, catalog
+        self.pipeline, self.catalog = pipeline, catalog
         self.hook_manager, self.run_id = hook_manager, run_id
         self.submitter, self.payloads = submitter, payloads
-        self.poll_interval_s = float(config.get("poll_interval_s", 0.5))
-        self.state_check_s = float(config.get("state_check_s", 15))
-        self.logger = runner._logger
+        self.waits, self.is_async = waits, is_async
         self.done_nodes: set[Node] = set()
         self.local: dict[Future, Node] = {}
         self.jobs: list[_RunningJob] = []
         self.failures: list[BaseException] = []
+        self.last_state_check = float("-inf")
 
     def run(self) -> None:
         load_counts = Counter(chain.from_iterable(n.inputs for n in self.pipeline.nodes))
@@ -247,21 +292,25 @@ class _Scheduler:
                     break
                 for node in self._wait_for_some():
                     self.done_nodes.add(node)
-                    self.logger.info("Completed node: %s", node.name)
-                    self.logger.info(
+                    logger.info("Completed node: %s", node.name)
+                    logger.info(
                         "Completed %d out of %d tasks", len(self.done_nodes), len(self.pipeline.nodes)
                     )
-                    self.runner._release_datasets(node, self.catalog, load_counts, self.pipeline)
+                    _release_datasets(node, self.catalog, load_counts, self.pipeline)
         except BaseException:
             self._cancel_jobs()
             raise
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
         if self.failures:
-            self.runner._suggest_resume_scenario(self.pipeline, self.done_nodes, self.catalog)
+            remaining = len(self.pipeline.nodes) - len(self.done_nodes)
+            logger.warning(
+                "%d node(s) did not run; rerun the command with --only-missing-outputs to redo only them",
+                remaining,
+            )
             raise self.failures[0]
         if todo:
-            self.runner._raise_runtime_error(todo, self.done_nodes, set(), None)
+            raise RuntimeError(f"SlurmRunner: nodes {sorted(n.name for n in todo)} could not be scheduled")
 
     def _start(self, ready: set[Node], pool: ThreadPoolExecutor) -> None:
         remote = [n for n in ready if n in self.payloads and self.submitter is not None]
@@ -272,26 +321,40 @@ class _Scheduler:
                 node=node,
                 catalog=self.catalog,
                 hook_manager=self.hook_manager,
-                is_async=self.runner._is_async,
+                is_async=self.is_async,
                 run_id=self.run_id,
             )
             self.local[pool.submit(task.execute)] = node
 
+    def _check_states(self) -> None:
+        """Ask SLURM for the jobs' states every ``state_check_s``."""
+        now = time.monotonic()
+        if not self.jobs or now - self.last_state_check < self.waits.state_check_s:
+            return
+        states = query_states(r.job.job_id for r in self.jobs)
+        for running in self.jobs:
+            if running.job.job_id in states:
+                running.clock.observe(states[running.job.job_id], now)
+        self.last_state_check = now
+
     def _wait_for_some(self) -> list[Node]:
-        """Block until a driver node or a job ends; return the nodes that succeeded."""
-        last_state_check = time.monotonic()
+        """Block until a driver node or a job ends (or overruns a bound); return the nodes that succeeded."""
         while True:
             finished = [f for f in self.local if f.done()]
-            if self.jobs and time.monotonic() - last_state_check > self.state_check_s:
-                submitit.SlurmJob.watcher.update()  # notices jobs that died without a result
-                last_state_check = time.monotonic()
-            ended = [r for r in self.jobs if r.job.done()]
-            if finished or ended:
+            self._check_states()
+            now = time.monotonic()
+            with_result = [r for r in self.jobs if r.job.paths.result_pickle.exists()]
+            late = []
+            for running in self.jobs:
+                why = None if running in with_result else overdue(running.clock, self.waits, now)
+                if why:
+                    late.append((running, why))
+            if finished or with_result or late:
                 break
             if self.local:
-                wait(list(self.local), timeout=self.poll_interval_s, return_when=FIRST_COMPLETED)
+                wait(list(self.local), timeout=self.waits.poll_interval_s, return_when=FIRST_COMPLETED)
             else:
-                time.sleep(self.poll_interval_s)
+                time.sleep(self.waits.poll_interval_s)
         succeeded = []
         for future in finished:
             node = self.local.pop(future)
@@ -300,25 +363,36 @@ class _Scheduler:
                 succeeded.append(node)
             except Exception as exc:
                 self._fail(exc)
-        for running in ended:
+        for running in with_result:
             self.jobs.remove(running)
             try:
-                running.job.result()
+                running.job.result()  # the result file exists: returns or raises at once
                 succeeded.append(running.node)
             except Exception as exc:
-                self._fail(
-                    SlurmJobError(
-                        f"Node '{running.node.name}' failed in SLURM job {running.job.job_id} "
-                        f"(log: {running.log}):\n{exc}"
-                    )
-                )
+                self._fail(self._job_error(running, _last_error_line(str(exc))))
+        for running, why in late:
+            self.jobs.remove(running)
+            if why != "ended":
+                running.job.cancel(check=False)
+            detail = _OVERDUE[why].format(
+                state=running.clock.state,
+                margin=self.waits.time_margin_min,
+                limit=running.clock.time_min,
+                pending=self.waits.pending_limit_min,
+            )
+            self._fail(self._job_error(running, detail))
         return succeeded
+
+    @staticmethod
+    def _job_error(running: _RunningJob, detail: str) -> SlurmJobError:
+        node, job_id = running.node.name, running.job.job_id
+        return SlurmJobError(f"Node '{node}' failed in SLURM job {job_id} (log: {running.log}): {detail}")
 
     def _fail(self, error: BaseException) -> None:
         self.failures.append(error)
-        self.logger.error("%s", error)
+        logger.error("%s", error)
         if self.jobs:
-            self.logger.warning(
+            logger.warning(
                 "Waiting for %d running SLURM job(s) so that their outputs are kept (Ctrl-C cancels them); "
                 "rerun with --only-missing-outputs to redo only what is missing",
                 len(self.jobs),
@@ -328,6 +402,6 @@ class _Scheduler:
         if not self.jobs:
             return
         ids = [r.job.job_id for r in self.jobs]
-        self.logger.warning("Cancelling SLURM job(s) %s", " ".join(ids))
+        logger.warning("Cancelling SLURM job(s) %s", " ".join(ids))
         for running in self.jobs:
             running.job.cancel(check=False)
