@@ -25,7 +25,7 @@ def _fit_nodes(names: list[str]) -> list[str]:
 
 
 def _shrink_base(project: Path) -> None:
-    """Make conf/base a 4-video, 300-frame cohort with 2-iteration fits (the shapes of the kpms tests)."""
+    """Make conf/base a 4-video, 300-frame demo cohort."""
     base = project / "conf" / "base"
 
     def update(name: str, key: str, values: dict) -> None:
@@ -41,18 +41,6 @@ def _shrink_base(project: Path) -> None:
 
     update("synthetic_cohort", "synthetic_cohort", {"n_mice": 4, "videos_per_mouse": 1, "n_frames": 300})
     update("preprocessing", "preprocessing", {"training_set.n": 3})
-    update(
-        "kpms_training",
-        "kpms_training",
-        {
-            "num_states": 15,
-            "latent_dim": 4,
-            "kappa_scan": {"values": [1.0e3, 1.0e6], "num_iters": 2, "refine_steps": 1, "seed": 0},
-            "ar_iters": 2,
-            "full_iters": 2,
-            "save_every_n_iters": 1,
-        },
-    )
 
 
 SESSION_SCRIPT = textwrap.dedent(
@@ -110,26 +98,61 @@ def test_env_conf_source_and_params_shape_the_pipelines_in_one_process(tmp_path)
         assert shape["num_states"] == 20  # the partial override kept conf/base's other keys
 
 
-@pytest.mark.slow
-def test_kedro_run_with_env_fits_the_extra_seeds_and_the_readme_override_merges(tmp_path):
-    project = copy_project(tmp_path)
-    _shrink_base(project)
-    # The README's override example: only `strict` changes (a destructive merge lost `qc` and crashed).
-    (project / "conf" / "local" / "parameters.yml").write_text("preprocessing:\n  strict: true\n")
-    (project / "conf" / "four_seeds").mkdir()
-    (project / "conf" / "four_seeds" / "parameters.yml").write_text(FOUR_SEEDS)
+EXTRA_MODEL = """
+model_evaluation:
+  models:
+    dummy_median:
+      class: sklearn.dummy.DummyRegressor
+      params: {strategy: median}
+      grid: {}
+      baseline: true
+"""
 
-    prepared = kedro(project, "run", "--pipelines", "synthetic_cohort,preprocessing", timeout=900)
-    assert prepared.returncode == 0, prepared.stdout[-3000:] + prepared.stderr[-3000:]
+
+def _features_table(path: Path, n_mice: int = 10) -> None:
+    """A features table of two videos per mouse whose ``speed`` falls with age."""
+    rows = ["name,mouse_id,age,speed,usage_0"]
+    for mouse in range(n_mice):
+        for video, age in enumerate((10 + 8 * mouse, 14 + 8 * mouse)):
+            rows.append(
+                f"m{mouse}_v{video},m{mouse},{age},{100 - age * 0.5 + video},{(mouse * 7 + video) % 5}"
+            )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(rows) + "\n")
+
+
+def test_kedro_run_with_env_runs_the_node_its_parameters_add(tmp_path):
+    """`kedro run --env` shapes the pipeline: an env's extra model is a node (and conf/base's stay)."""
+    project = copy_project(tmp_path)
+    (project / "conf" / "extra_model").mkdir()
+    (project / "conf" / "extra_model" / "parameters.yml").write_text(EXTRA_MODEL)
+    _features_table(project / "data" / "04_feature" / "features.csv")
 
     run = kedro(
-        project, "run", "--env", "four_seeds", "--pipeline", "kpms_training", "--to-nodes",
-        "fit_kpms_model_seed3", timeout=900,
+        project, "run", "--env", "extra_model", "--pipeline", "model_evaluation", "--to-nodes",
+        "evaluate_dummy_median,evaluate_dummy_mean", timeout=900,
     )  # fmt: skip
+
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    models = project / "data" / "06_models" / "kpms_project"
-    assert (models / "model_seed3" / "checkpoint.h5").stat().st_size > 0
-    assert not (models / "model_seed0").exists()  # --to-nodes ran only seed 3's fit
+    log = run.stdout + run.stderr
+    assert "Completed node: evaluate_dummy_median" in log and "Completed node: evaluate_dummy_mean" in log
+    without_env = kedro(
+        project, "run", "--pipeline", "model_evaluation", "--to-nodes", "evaluate_dummy_median"
+    )
+    assert without_env.returncode != 0 and "evaluate_dummy_median" in without_env.stdout + without_env.stderr
+
+
+@pytest.mark.slow
+def test_the_readmes_partial_override_runs_preprocessing(tmp_path):
+    """`preprocessing: {strict: true}` in conf/local changes only `strict` (a destructive merge lost `qc`)."""
+    project = copy_project(tmp_path)
+    _shrink_base(project)
+    (project / "conf" / "local" / "parameters.yml").write_text("preprocessing:\n  strict: true\n")
+
+    run = kedro(project, "run", "--pipelines", "synthetic_cohort,preprocessing", timeout=900)
+
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    assert (project / "data" / "08_reporting" / "qc_report.csv").exists()
 
 
 def test_pipeline_built_from_other_parameters_fails_before_running(monkeypatch):
