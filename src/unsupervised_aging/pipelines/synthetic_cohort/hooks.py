@@ -19,9 +19,8 @@ NODE_NAME = "write_demo_cohort"
 _TARGETS = (("raw_poses", "path", "poses_dir"), ("raw_metadata", "filepath", "metadata_path"))
 
 
-def _location(catalog: Any, entry: str, key: str) -> Path | None:
-    dataset = catalog.get(entry)
-    value = dataset._describe().get(key) if dataset is not None else None
+def _location(config: dict[str, dict[str, Any]], entry: str, key: str) -> Path | None:
+    value = (config.get(entry) or {}).get(key)
     return Path(str(value)).resolve() if value else None
 
 
@@ -32,10 +31,11 @@ class DemoCohortGuardHooks:
     def before_pipeline_run(self, pipeline: Pipeline, catalog: Any) -> None:
         if not any(n.name.split(".")[-1] == NODE_NAME for n in pipeline.nodes):
             return
+        config = catalog.to_config()[0]  # every entry's configuration, whatever its dataset type
         for entry, key, inventory_key in _TARGETS:
             target, checked = (
-                _location(catalog, entry, key),
-                _location(catalog, "raw_inventory", inventory_key),
+                _location(config, entry, key),
+                _location(config, "raw_inventory", inventory_key),
             )
             if target is not None and target != checked:
                 raise ValueError(
