@@ -54,36 +54,21 @@ class JaxCompilationCacheHooks:
 
 
 class NodeTimingHooks:
-    """Log one line per node with its wall time, outputs' saving included.
+    """Log one line per node with the wall time of the node's function (loading and saving excluded).
 
-    Several nodes return lazy data (callables, generators) that is computed while the catalog
-    saves it, so the clock stops when the node's last output is saved, not when it returns.
+    Nodes compute their results themselves (none returns lazy data for the catalog to compute while
+    saving), so the time from ``before_node_run`` to ``after_node_run`` is the node's work.
     """
 
     def __init__(self) -> None:
         self._started: dict[str, float] = {}
-        self._unsaved: dict[str, set[str]] = {}
 
     @hook_impl
     def before_node_run(self, node: Node) -> None:
         self._started[node.name] = time.perf_counter()
-        self._unsaved[node.name] = set(node.outputs)
 
     @hook_impl
     def after_node_run(self, node: Node) -> None:
-        if not node.outputs:
-            self._finish(node.name)
-
-    @hook_impl
-    def after_dataset_saved(self, dataset_name: str, node: Node) -> None:
-        unsaved = self._unsaved.get(node.name)
-        if unsaved is not None:
-            unsaved.discard(dataset_name)
-            if not unsaved:
-                self._finish(node.name)
-
-    def _finish(self, name: str) -> None:
-        started = self._started.pop(name, None)
-        self._unsaved.pop(name, None)
+        started = self._started.pop(node.name, None)
         if started is not None:
-            logger.info("Node '%s' took %.1f s", name, time.perf_counter() - started)
+            logger.info("Node '%s' took %.1f s", node.name, time.perf_counter() - started)
