@@ -21,8 +21,14 @@ from kedro.runner import SequentialRunner
 from kedro_datasets.pickle import PickleDataset
 
 from unsupervised_aging.runners import SlurmRunner
+from unsupervised_aging.runners.config import load_slurm_config
 
-CONFIG = {"poll_interval_s": 0.2, "defaults": {"cpus": 1, "mem_gb": 0.5, "time_min": 10}}
+# The project's slurm.yml (its wait bounds) with quicker polling and small jobs.
+CONFIG = {
+    **load_slurm_config(),
+    "poll_interval_s": 0.2,
+    "defaults": {"cpus": 1, "mem_gb": 0.5, "time_min": 10},
+}
 
 
 def timed_sleep(seconds: float) -> dict[str, float]:
