@@ -18,7 +18,7 @@ logger = logging.getLogger(__name__)
 def enable_jax_compilation_cache(cache_dir: str | Path) -> Path:
     """Point JAX's persistent compilation cache at ``cache_dir`` unless the user chose one.
 
-    keypoint-moseq spends most of a small fit compiling (DESIGN §6: 54 s -> 21 s for the
+    keypoint-moseq spends most of a small fit compiling (docs/architecture.md#facts: 54 s -> 21 s for the
     full-model step on a second run), so every process of the project, SLURM jobs included,
     shares one cache folder. An existing ``JAX_COMPILATION_CACHE_DIR`` wins.
 

@@ -1,4 +1,4 @@
-"""The canonical in-memory pose of one video (DESIGN §3, keypoint-moseq's convention)."""
+"""The canonical in-memory pose of one video (docs/architecture.md#pose, keypoint-moseq's convention)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Video names from pose file names: the stem less the format's suffix (DESIGN §3)."""
+"""Video names from pose file names: the stem less the format's suffix (docs/architecture.md#names)."""
 
 from __future__ import annotations
 

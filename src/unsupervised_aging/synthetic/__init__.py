@@ -1,4 +1,7 @@
-"""Synthetic demo cohort: open-field poses of mice whose behaviour changes with age (DESIGN §5)."""
+"""Synthetic demo cohort: open-field poses of mice whose behaviour changes with age.
+
+See docs/architecture.md#demo.
+"""
 
 from unsupervised_aging.synthetic.body import JABS_BODYPARTS
 from unsupervised_aging.synthetic.cohort import ARENA_PX, CM_PER_PIXEL, simulate_cohort

@@ -1,4 +1,4 @@
-"""Simulate a cohort of mice of different ages in an open field (the demo data, DESIGN §5).
+"""Simulate a cohort of mice of different ages in an open field (the demo data, docs/architecture.md#demo).
 
 Each video is a semi-Markov chain of behaviour motifs (:mod:`.motifs`) whose transition
 preferences, bout durations, speeds, stride and turning change smoothly with age, plus a

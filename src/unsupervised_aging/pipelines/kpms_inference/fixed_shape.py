@@ -1,7 +1,7 @@
 """Batches of videos in keypoint-moseq's input format, all of one array shape.
 
-JAX compiles ``apply_model`` once per array shape (~20-30 s on a CPU, DESIGN §6). Every batch is
-cut into segments of one length (``kpms.format_data`` with a fixed ``seg_length``) and padded
+JAX compiles ``apply_model`` once per array shape (~20-30 s on a CPU, docs/architecture.md#facts).
+Every batch is cut into segments of one length (``kpms.format_data`` with a fixed ``seg_length``) and padded
 with copies of its first segment to one number of rows, so every batch reuses the compiled code
 (and the persistent compilation cache reuses it across processes and SLURM jobs).
 """
