@@ -5,10 +5,18 @@ from kedro.config import OmegaConfigLoader
 from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
 from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
 from unsupervised_aging.runners import SlurmConfigHooks
+from unsupervised_aging.stage_markers import StageMarkerHooks
 
 # SlurmConfigHooks hands the run's --env and --params to the SlurmRunner (Kedro does not).
 # DemoCohortGuardHooks stops the demo cohort from writing where conf/local points raw data elsewhere.
-HOOKS = (JaxCompilationCacheHooks(), NodeTimingHooks(), SlurmConfigHooks(), DemoCohortGuardHooks())
+# StageMarkerHooks marks each stage's run running/complete/failed and stops a stage reading a failed one's.
+HOOKS = (
+    JaxCompilationCacheHooks(),
+    NodeTimingHooks(),
+    SlurmConfigHooks(),
+    DemoCohortGuardHooks(),
+    StageMarkerHooks(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 CONFIG_LOADER_ARGS = {
