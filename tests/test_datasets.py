@@ -109,7 +109,11 @@ def _frame(n: int, bad: bool = False) -> pd.DataFrame:
     [
         (AtomicCSVDataset, _frame(50_000), _frame(50_000, bad=True)),
         (AtomicJSONDataset, {"a": list(range(50_000))}, {"a": list(range(50_000)), "b": _FailsWhenWritten()}),
-        (AtomicPickleDataset, {"a": list(range(50_000))}, {"a": list(range(50_000)), "b": _FailsWhenWritten()}),
+        (
+            AtomicPickleDataset,
+            {"a": list(range(50_000))},
+            {"a": list(range(50_000)), "b": _FailsWhenWritten()},
+        ),
     ],
     ids=["csv", "json", "pickle"],
 )
@@ -118,7 +122,7 @@ def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, dataset, g
     ds = dataset(str(target))
     ds.save(good)
     before = target.read_bytes()
-    with pytest.raises(DatasetError, match="disk full|not JSON serializable"):
+    with pytest.raises(DatasetError, match=r"disk full|not JSON serializable"):
         ds.save(bad)
     assert target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["table.dat"]  # no temporary file left
@@ -142,7 +146,9 @@ def test_kedro_datasets_writers_do_leave_a_half_written_file(tmp_path: Path) -> 
 def test_partitioned_folder_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
     folder = tmp_path / "poses"
     ds = AtomicPartitionedDataset(
-        path=str(folder), dataset={"type": "unsupervised_aging.datasets.AtomicCSVDataset"}, filename_suffix=".csv",
+        path=str(folder),
+        dataset={"type": "unsupervised_aging.datasets.AtomicCSVDataset"},
+        filename_suffix=".csv",
         overwrite=True,
     )
     ds.save({"a": _frame(3), "b": _frame(3)})

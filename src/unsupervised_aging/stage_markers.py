@@ -4,7 +4,8 @@ Kedro writes a node's outputs as it goes, so a run that fails (or is killed) hal
 outputs new and some old. :class:`StageMarkerHooks` records, per stage of
 ``pipeline_registry.STAGES``, ``{"status": "running"}`` in ``<stage>_run_marker`` before a run
 writes any of the stage's outputs, and ``"complete"`` once every node of the stage in that run
-has saved its outputs (``"failed"`` with the error otherwise). A run that reads a stage's outputs
+has saved its outputs (``"failed"`` with the error otherwise; a stage that failed before saving
+anything, e.g. on bad input, keeps its previous marker). A run that reads a stage's outputs
 without running the stage (``kedro run --pipeline kpms_training``) stops at once, in one line,
 when that stage's marker is not ``complete``. Hooks run in the driver, so this holds for the
 SlurmRunner too; its GPU jobs' saves are not seen by the driver, so a failed run marks such a
@@ -48,6 +49,8 @@ class StageMarkerHooks:
         self._writing: dict[str, set[str]] = {}  # stage -> names of its nodes in this run
         self._unsaved: dict[str, set[str]] = {}  # node -> outputs not saved yet
         self._ran: set[str] = set()
+        self._saved: set[str] = set()  # nodes that saved at least one output
+        self._previous: dict[str, Any] = {}  # stage -> marker before this run (None: none)
 
     def _stage_pipelines(self) -> Mapping[str, Pipeline]:
         if self._stages is None:
@@ -69,7 +72,7 @@ class StageMarkerHooks:
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any) -> None:
         inputs, nodes = pipeline.inputs(), {n.name for n in pipeline.nodes}
-        self._writing, self._unsaved, self._ran = {}, {}, set()
+        self._writing, self._unsaved, self._ran, self._saved, self._previous = {}, {}, set(), set(), {}
         for stage, stage_pipeline in self._stage_pipelines().items():
             used = sorted(inputs & stage_pipeline.all_outputs())
             if used and self._marker(stage) in catalog:
@@ -78,6 +81,8 @@ class StageMarkerHooks:
             if mine:
                 self._writing[stage] = mine
         for stage in self._writing:
+            if self._marker(stage) in catalog and catalog.exists(self._marker(stage)):
+                self._previous[stage] = catalog.load(self._marker(stage))
             self._save(catalog, stage, "running", run_id=run_params.get("run_id"))
 
     def _check(self, catalog: Any, stage: str, used: list[str]) -> None:
@@ -109,6 +114,7 @@ class StageMarkerHooks:
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, node: Node) -> None:
         self._unsaved.get(node.name, set()).discard(dataset_name)
+        self._saved.add(node.name)
 
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any], catalog: Any) -> None:
@@ -121,6 +127,8 @@ class StageMarkerHooks:
         for stage, nodes in self._writing.items():
             if nodes <= done:
                 self._save(catalog, stage, "complete", run_id=run_params.get("run_id"))
+            elif not nodes & self._saved and stage in self._previous:  # failed before writing anything
+                catalog.save(self._marker(stage), self._previous[stage])
             else:
                 first_line = (str(error).splitlines() or [type(error).__name__])[0]
                 self._save(catalog, stage, "failed", run_id=run_params.get("run_id"), error=first_line[:300])

@@ -1,4 +1,4 @@
-"""Atomic drop-ins for kedro-datasets' ``pandas.CSVDataset``, ``json.JSONDataset`` and ``pickle.PickleDataset``.
+"""Atomic drop-ins for kedro-datasets' ``pandas.CSVDataset``, ``json.JSONDataset``, ``pickle.PickleDataset``.
 
 kedro-datasets opens the target file and writes into it, so a run killed mid-write leaves a
 half-written file that the next run loads as if it were whole. These write to a temporary file

@@ -70,7 +70,9 @@ class MetadataCSVDataset(AtomicCSVDataset):
                 f"iconv -f latin1 -t utf-8 '{path.name}')"
             ) from err
         if not text.strip():
-            raise DatasetError(f"{path}: empty file; write a header line 'name,mouse_id,age' and one row per video")
+            raise DatasetError(
+                f"{path}: empty file; write a header line 'name,mouse_id,age' and one row per video"
+            )
         self._check_separator(text)
         try:
             return pd.read_csv(io.StringIO(text), **self._load_args)

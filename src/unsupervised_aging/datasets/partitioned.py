@@ -1,4 +1,4 @@
-"""A folder of files, one per partition, replaced as a whole and with errors that say which folder is wrong."""
+"""A folder of files, one per partition, replaced as a whole, with errors that say what is wrong with it."""
 
 from __future__ import annotations
 

@@ -20,7 +20,14 @@ from unsupervised_aging.pose_io.jabs import JABS_KEYPOINTS, is_jabs, read_jabs, 
 from unsupervised_aging.pose_io.nwb import read_nwb
 from unsupervised_aging.pose_io.sleap import is_sleap_analysis, read_sleap_analysis, read_slp
 
-__all__ = ["JABS_KEYPOINTS", "POSE_SUFFIXES", "PoseFileError", "detect_format", "read_pose_file", "write_jabs"]
+__all__ = [
+    "JABS_KEYPOINTS",
+    "POSE_SUFFIXES",
+    "PoseFileError",
+    "detect_format",
+    "read_pose_file",
+    "write_jabs",
+]
 
 logger = logging.getLogger(__name__)
 

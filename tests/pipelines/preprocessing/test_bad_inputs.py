@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import h5py
-import pandas as pd
 import pytest
 from kedro.io import DatasetError
 
@@ -22,7 +21,9 @@ def _write_text(root: Path, text: str, encoding: str = "utf-8") -> None:
     (root / META).write_bytes(text.encode(encoding))
 
 
-def test_every_bad_metadata_cell_is_listed_at_once_with_its_line_and_nothing_is_written(tmp_path: Path) -> None:
+def test_every_bad_metadata_cell_is_listed_at_once_with_its_line_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
     write_cohort(tmp_path, ["a", "b", "c", "d", "e"])
     _write_text(
         tmp_path,
@@ -32,18 +33,19 @@ def test_every_bad_metadata_cell_is_listed_at_once_with_its_line_and_nothing_is_
         "\n"  # a blank line: the next row is line 5 in a text editor
         "c,,20,30,frail\n"
         "d,m2,30,,n/a\n"
-        "e,m3,40,30,\"0,25\"\n",
+        'e,m3,40,30,"0,25"\n',
     )
     with pytest.raises(ValueError) as info:
         run(tmp_path)
     lines = str(info.value).splitlines()
+    number = "write frailty_index as a number, or leave it empty if unknown"
     assert lines[0] == "metadata.csv (raw_metadata): 6 problems; fix them and rerun:"
     assert lines[1:] == [
         "  line 2, column 'age' = '-3': write age as a positive number of weeks",
         "  line 3, column 'fps' = '0': write fps as a positive number, or leave it empty",
         "  line 5, column 'mouse_id' = (empty): give every video the id of its mouse",
-        "  line 5, column 'frailty_index' = 'frail': write frailty_index as a number, or leave it empty if unknown",
-        "  line 6, column 'frailty_index' = 'n/a': write frailty_index as a number, or leave it empty if unknown",
+        f"  line 5, column 'frailty_index' = 'frail': {number}",
+        f"  line 6, column 'frailty_index' = 'n/a': {number}",
         "  line 7, column 'frailty_index' = '0,25': use a decimal point, not a comma",
     ]
     assert written_outputs(tmp_path) == []
@@ -52,8 +54,16 @@ def test_every_bad_metadata_cell_is_listed_at_once_with_its_line_and_nothing_is_
 @pytest.mark.parametrize(
     ("content", "encoding", "message"),
     [
-        ("name,mouse_id,age\nâge 1,m1,10\n", "latin-1", r"not UTF-8 text \(byte 0xe2 on line 2, 'â' in Latin-1"),
-        ("name;mouse_id;age\na;m1;12,5\n", "utf-8", r"separated by ';' and its numbers decimal commas \(12,5\)"),
+        (
+            "name,mouse_id,age\nâge 1,m1,10\n",
+            "latin-1",
+            r"not UTF-8 text \(byte 0xe2 on line 2, 'â' in Latin-1",
+        ),
+        (
+            "name;mouse_id;age\na;m1;12,5\n",
+            "utf-8",
+            r"separated by ';' and its numbers decimal commas \(12,5\)",
+        ),
         ("name\tmouse_id\tage\na\tm1\t12\n", "utf-8", r"separated by tabs, not by ','"),
         ("name, mouse_id, age\na, m1, 12\n", "utf-8", r"spaces around column names \[' mouse_id', ' age'\]"),
         ("name,mouse_id,age\n", "utf-8", r"line 2: a header but no rows; add one row per video"),
@@ -105,8 +115,12 @@ def test_dropped_videos_say_why_with_the_nearest_name(tmp_path: Path, caplog) ->
     meta.to_csv(tmp_path / META, index=False)
     with caplog.at_level(logging.WARNING):
         cat = run(tmp_path)
-    assert "line 3, column 'name' = 'b ': no pose video of that name (nearest 'b': differs by spaces" in caplog.text
-    assert "line 4, column 'name' = 'cage3': no pose video of that name (nearest 'cage3_day1': differs by the suffix '_day1')" in caplog.text
+    assert (
+        "line 3, column 'name' = 'b ': no pose video of that name (nearest 'b': differs by spaces"
+        in caplog.text
+    )
+    nearest = "(nearest 'cage3_day1': differs by the suffix '_day1')"
+    assert f"line 4, column 'name' = 'cage3': no pose video of that name {nearest}" in caplog.text
     assert "pose video 'b': no metadata row (nearest 'b ': differs by spaces" in caplog.text
     assert cat.load("metadata")["name"].tolist() == ["a"]
 
@@ -122,10 +136,15 @@ def test_lost_keypoint_and_short_video_are_flagged_and_short_ones_kept_out_of_tr
         cat = run(tmp_path, params(**{"training_set.exclude_flagged": False}))
     qc = cat.load("qc_report").set_index("name")
     assert qc.loc["b", "flag_reason"] == "keypoint(s) ['TIP_TAIL'] missing in every frame"
-    assert qc.loc["c", "too_short"] and "10 frames < preprocessing.qc.min_frames 20" in qc.loc["c", "flag_reason"]
+    assert (
+        qc.loc["c", "too_short"]
+        and "10 frames < preprocessing.qc.min_frames 20" in qc.loc["c", "flag_reason"]
+    )
     assert not qc.loc["a", "flagged"]
     assert "QC flags 2 of 3 video(s)" in caplog.text
-    assert "Training set leaves out 1 video(s): 'c' (10 frames < preprocessing.qc.min_frames 20)" in caplog.text
+    assert (
+        "Training set leaves out 1 video(s): 'c' (10 frames < preprocessing.qc.min_frames 20)" in caplog.text
+    )
     assert sorted(cat.load("training_set")["name"]) == ["a", "b"]  # exclude_flagged off: only c is out
     assert sorted(cat.load("inference_batches")["name"]) == ["a", "b", "c"]  # still labelled
 
@@ -136,7 +155,9 @@ def test_a_re_recording_in_a_second_subfolder_is_an_error_naming_both_files(tmp_
     (poses / "2024").mkdir()
     os.replace(poses / "b_pose_est_v5.h5", poses / "2024/b_pose_est_v5.h5")
     write_jabs(poses / "2025/b_pose_est_v5.h5", walking_pose(40, seed=7))
-    with pytest.raises(ValueError, match=r"'2025/b_pose_est_v5.h5' and '2024/b_pose_est_v5.h5' both hold video 'b'"):
+    with pytest.raises(
+        ValueError, match=r"'2025/b_pose_est_v5.h5' and '2024/b_pose_est_v5.h5' both hold video 'b'"
+    ):
         run(tmp_path)
     assert written_outputs(tmp_path) == []
     cat = run(tmp_path, params(**{"ensemble.estimator_folders": ["2024", "2025"]}))  # declared trackers

@@ -97,7 +97,9 @@ def _keypoint_problem(pose: Pose, reference: tuple[str, list[str]]) -> str | Non
     )
 
 
-def _source_problem(video: dict[str, Any], name: str, pid: str, pose: Pose, ensembles: set[str]) -> str | None:
+def _source_problem(
+    video: dict[str, Any], name: str, pid: str, pose: Pose, ensembles: set[str]
+) -> str | None:
     """Why file ``pid`` cannot hold ``name`` beside the files already seen, or ``None`` (then recorded).
 
     One file per video per folder; a second folder may hold the same video only when both folders
@@ -123,12 +125,14 @@ def _source_problem(video: dict[str, Any], name: str, pid: str, pose: Pose, ense
 
 
 def _pose_partitions(raw_poses: dict[str, Loader]) -> dict[str, Loader]:
-    """The partitions that are pose files by their name; hidden files skipped, other files skipped with a warning.
+    """The partitions that are pose files by their ending; hidden files skipped, others with a warning.
 
     A stray ``notes.txt`` or ``README.md`` beside the pose files is not worth aborting an
     hour-long run for; a file with a pose file's ending that cannot be read still is an error.
     """
-    visible = {pid: load for pid, load in sorted(raw_poses.items()) if not pid.rsplit("/", 1)[-1].startswith(".")}
+    visible = {
+        pid: load for pid, load in sorted(raw_poses.items()) if not pid.rsplit("/", 1)[-1].startswith(".")
+    }
     others = [pid for pid in visible if not pid.lower().endswith(POSE_SUFFIXES)]
     if others:
         logger.warning(
@@ -271,7 +275,11 @@ def validate_metadata(
     raise_problems(
         METADATA,
         [
-            Problem(csv_line(int(lines[name])), "fps", f"not in the pose file {poses.loc[name, 'source_files']}; give fps")
+            Problem(
+                csv_line(int(lines[name])),
+                "fps",
+                f"not in the pose file {poses.loc[name, 'source_files']}; give fps",
+            )
             for name in fps.index[bad_fps]
         ],
     )
@@ -286,7 +294,9 @@ def validate_metadata(
     return meta.reset_index()
 
 
-def quality_report(pose_quality_table: pd.DataFrame, metadata: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
+def quality_report(
+    pose_quality_table: pd.DataFrame, metadata: pd.DataFrame, params: dict[str, Any]
+) -> pd.DataFrame:
     """QC report of every pose video; ``in_metadata`` marks those used later.
 
     Returns
@@ -356,7 +366,10 @@ def inference_batches(metadata: pd.DataFrame, params: dict[str, Any]) -> pd.Data
 
 
 def validate_inputs(
-    raw_metadata: pd.DataFrame, pose_index: pd.DataFrame, pose_quality_table: pd.DataFrame, params: dict[str, Any]
+    raw_metadata: pd.DataFrame,
+    pose_index: pd.DataFrame,
+    pose_quality_table: pd.DataFrame,
+    params: dict[str, Any],
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Every table preprocessing writes, computed in memory, so any bad input fails before a write.
 

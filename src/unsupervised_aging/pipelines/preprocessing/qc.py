@@ -38,7 +38,9 @@ def pose_quality(pose: Pose, low_confidence: float) -> dict[str, float]:
     return row
 
 
-def flag_videos(qc: pd.DataFrame, bodyparts: list[str], max_missing_share: float, min_frames: int) -> pd.DataFrame:
+def flag_videos(
+    qc: pd.DataFrame, bodyparts: list[str], max_missing_share: float, min_frames: int
+) -> pd.DataFrame:
     """Add ``missing_share`` (NaN or low confidence), ``flagged``, ``too_short`` and ``flag_reason``.
 
     A video is flagged when more than ``max_missing_share`` of its points are missing or of low
@@ -62,9 +64,12 @@ def flag_videos(qc: pd.DataFrame, bodyparts: list[str], max_missing_share: float
     for row, lost_row in zip(qc.itertuples(index=False), lost, strict=True):
         reason = []
         if row.missing_share > max_missing_share:
-            reason.append(f"{row.missing_share:.0%} of points NaN or low-confidence > {max_missing_share:.0%}")
+            reason.append(
+                f"{row.missing_share:.0%} of points NaN or low-confidence > {max_missing_share:.0%}"
+            )
         if lost_row.any():
-            reason.append(f"keypoint(s) {[bp for bp, x in zip(bodyparts, lost_row, strict=True) if x]} missing in every frame")
+            lost_names = [bp for bp, x in zip(bodyparts, lost_row, strict=True) if x]
+            reason.append(f"keypoint(s) {lost_names} missing in every frame")
         if row.too_short:
             reason.append(f"{row.n_frames} frames < preprocessing.qc.min_frames {min_frames}")
         reasons.append("; ".join(reason))

@@ -103,7 +103,8 @@ def check_metadata(raw: pd.DataFrame, numeric: list[str]) -> pd.DataFrame:
     meta = raw.loc[~raw.isna().all(axis=1)].copy()  # blank lines
     if meta.empty:
         raise_problems(
-            METADATA, [Problem("line 2", "", "a header but no rows; add one row per video (name, mouse_id, age)")]
+            METADATA,
+            [Problem("line 2", "", "a header but no rows; add one row per video (name, mouse_id, age)")],
         )
     problems = _text_problems(meta, "name", "give every video its name (the pose file name less its suffix)")
     problems += _text_problems(meta, "mouse_id", "give every video the id of its mouse")
@@ -176,7 +177,8 @@ def match_names(meta_names: pd.Series, pose_names: list[str], strict: bool) -> l
         for i, n in only_meta
     ]
     problems += [
-        Problem(f"pose video {n!r}", "", f"no metadata row ({_nearest(n, sorted(meta_set))})") for n in only_pose
+        Problem(f"pose video {n!r}", "", f"no metadata row ({_nearest(n, sorted(meta_set))})")
+        for n in only_pose
     ]
     if not common:
         head = Problem(
