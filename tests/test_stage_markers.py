@@ -78,7 +78,8 @@ def test_failed_stage_is_refused_by_the_next_until_it_is_rerun(tmp_path: Path) -
     marker = _marker(tmp_path, "first")
     assert marker["status"] == "failed" and marker["error"] == "disk full while writing b"
 
-    with pytest.raises(StaleStageError, match=r"first: its last run \(failed since .*\): disk full .*--pipeline first"):
+    stale = r"first: its last run \(failed since .*\): disk full .*--pipeline first"
+    with pytest.raises(StaleStageError, match=stale):
         _run(tmp_path, good, good["second"])
     _run(tmp_path, good, good["first"])
     _run(tmp_path, good, good["second"])

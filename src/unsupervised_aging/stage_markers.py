@@ -49,7 +49,8 @@ class StageMarkerHooks:
         self._writing: dict[str, set[str]] = {}  # stage -> names of its nodes in this run
         self._unsaved: dict[str, set[str]] = {}  # node -> outputs not saved yet
         self._ran: set[str] = set()
-        self._saved: set[str] = set()  # nodes that saved at least one output
+        self._saved: set[str] = set()  # nodes that saved at least one persisted output
+        self._persisted: set[str] = set()  # outputs of this run that are catalog entries (files)
         self._previous: dict[str, Any] = {}  # stage -> marker before this run (None: none)
 
     def _stage_pipelines(self) -> Mapping[str, Pipeline]:
@@ -72,6 +73,7 @@ class StageMarkerHooks:
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any) -> None:
         inputs, nodes = pipeline.inputs(), {n.name for n in pipeline.nodes}
+        self._persisted = {name for name in pipeline.all_outputs() if name in catalog}
         self._writing, self._unsaved, self._ran, self._saved, self._previous = {}, {}, set(), set(), {}
         for stage, stage_pipeline in self._stage_pipelines().items():
             used = sorted(inputs & stage_pipeline.all_outputs())
@@ -114,7 +116,8 @@ class StageMarkerHooks:
     @hook_impl
     def after_dataset_saved(self, dataset_name: str, node: Node) -> None:
         self._unsaved.get(node.name, set()).discard(dataset_name)
-        self._saved.add(node.name)
+        if dataset_name in self._persisted:
+            self._saved.add(node.name)
 
     @hook_impl
     def after_pipeline_run(self, run_params: dict[str, Any], catalog: Any) -> None:

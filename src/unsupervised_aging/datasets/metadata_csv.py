@@ -7,9 +7,9 @@ import re
 from typing import Any
 
 import pandas as pd
-from kedro.io import DatasetError
 
 from unsupervised_aging.datasets.atomic_files import AtomicCSVDataset
+from unsupervised_aging.datasets.errors import InputFileError
 
 #: Every cell as typed (text), blank lines kept so a row's index + 2 is its line in a text editor.
 DEFAULT_LOAD_ARGS: dict[str, Any] = {
@@ -54,7 +54,7 @@ class MetadataCSVDataset(AtomicCSVDataset):
         path = self._filepath
         if not path.is_file():
             what = "broken symbolic link" if path.is_symlink() else "no such file"
-            raise DatasetError(
+            raise InputFileError(
                 f"{path}: {what}; write metadata.csv there (one row per video: name, mouse_id, age in "
                 "weeks) or point raw_metadata at yours in conf/local/catalog.yml"
             )
@@ -64,13 +64,13 @@ class MetadataCSVDataset(AtomicCSVDataset):
         except UnicodeDecodeError as err:
             line = raw[: err.start].count(b"\n") + 1
             char = raw[err.start : err.start + 1].decode("cp1252", errors="replace")
-            raise DatasetError(
+            raise InputFileError(
                 f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} on line {line}, {char!r} in "
                 "Latin-1/Windows-1252); save it as UTF-8 (spreadsheet: 'CSV UTF-8'; or "
                 f"iconv -f latin1 -t utf-8 '{path.name}')"
-            ) from err
+            ) from None
         if not text.strip():
-            raise DatasetError(
+            raise InputFileError(
                 f"{path}: empty file; write a header line 'name,mouse_id,age' and one row per video"
             )
         self._check_separator(text)
@@ -78,7 +78,7 @@ class MetadataCSVDataset(AtomicCSVDataset):
             return pd.read_csv(io.StringIO(text), **self._load_args)
         except (pd.errors.ParserError, ValueError) as err:
             message = str(err).strip().splitlines()[-1]
-            raise DatasetError(f"{path}: not a readable CSV table ({message}); fix that line") from err
+            raise InputFileError(f"{path}: not a readable CSV table ({message}); fix that line") from None
 
     def _check_separator(self, text: str) -> None:
         if "sep" in self._load_args or "delimiter" in self._load_args:
@@ -89,7 +89,7 @@ class MetadataCSVDataset(AtomicCSVDataset):
                 body = [line for line in rest[:50] if line.strip()]
                 decimal = any(_DECIMAL_COMMA.search(line) for line in body)
                 hint = " and its numbers decimal commas (12,5)" if decimal else ""
-                raise DatasetError(
+                raise InputFileError(
                     f"{self._filepath}: columns are separated by {label}{hint}, not by ','; save it as "
                     "comma-separated CSV with decimal points (spreadsheet: 'CSV UTF-8 (comma delimited)' "
                     "in an English locale)"

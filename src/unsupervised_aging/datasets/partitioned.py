@@ -8,8 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from kedro.io import DatasetError
 from kedro_datasets.partitions import PartitionedDataset
+
+from unsupervised_aging.datasets.errors import InputFileError
 
 
 class AtomicPartitionedDataset(PartitionedDataset):
@@ -49,20 +50,20 @@ class AtomicPartitionedDataset(PartitionedDataset):
     def _check_folder(self, folder: Path) -> None:
         if not folder.is_dir():
             what = "is a file, not a folder" if folder.exists() else "does not exist"
-            raise DatasetError(f"{folder}: folder {what}; {self._missing_hint}")
+            raise InputFileError(f"{folder}: folder {what}; {self._missing_hint}")
         files = [p for p in folder.rglob("*") if not p.is_dir() or p.is_symlink()]
         broken = [p for p in files if p.is_symlink() and not p.exists()]
         if broken:
             listed = ", ".join(f"{p} -> {os.readlink(p)}" for p in broken[:5])
             more = f" and {len(broken) - 5} more" if len(broken) > 5 else ""
-            raise DatasetError(
+            raise InputFileError(
                 f"{folder}: broken symbolic link(s) {listed}{more}; "
                 "point them at existing files or remove them"
             )
         suffix = self._filename_suffix
         if not [p for p in files if p.name.endswith(suffix) and not p.name.startswith(".")]:
             kind = f"no '*{suffix}' file" if suffix and files else "empty folder"
-            raise DatasetError(f"{folder}: {kind}; {self._missing_hint}")
+            raise InputFileError(f"{folder}: {kind}; {self._missing_hint}")
 
     def save(self, data: dict[str, Any]) -> None:
         folder = self._local_folder()
