@@ -1,9 +1,11 @@
 """Time and peak memory of the preprocessing pipeline as videos get more numerous and longer.
 
-Run: ``.venv/bin/python benchmarks/preprocessing_throughput.py [N_VIDEOS:N_FRAMES ...]`` (default
-``8:1800 32:1800 8:108000``; 108,000 frames is an hour at 30 fps). Each case runs in a fresh process
-on JABS v5 files in a temporary folder, through the project's catalog entries; it prints seconds to
-run the pipeline, frames per second and the process's peak RSS. Peak RSS should follow the longest
+Run: ``.venv/bin/python benchmarks/preprocessing_throughput.py [--csv] [N_VIDEOS:N_FRAMES ...]``
+(default ``8:1800 32:1800 8:108000``; 108,000 frames is an hour at 30 fps; ``--csv`` turns on
+``pose_csv.export``). Each case runs in a fresh process on JABS v5 files in a temporary folder,
+through the project's catalog entries; it prints wall and CPU seconds to run the pipeline (CPU
+seconds of this process: wall time is inflated when the machine is shared), seconds per video,
+frames per second and the process's peak RSS. Peak RSS should follow the longest
 video, not the number of videos (poses are read and written one video at a time).
 """
 
@@ -46,45 +48,49 @@ def _write_raw(root: Path, n_videos: int, n_frames: int) -> None:
     ).to_csv(root / "data/01_raw/metadata.csv", index=False)
 
 
-def _catalog(root: Path) -> DataCatalog:
+def _catalog(root: Path, export_csv: bool) -> DataCatalog:
     entries = yaml.safe_load((CONF / "catalog_preprocessing.yml").read_text())
-    entries["raw_poses"] = {
-        "type": "partitions.PartitionedDataset",
-        "path": "data/01_raw/poses",
-        "dataset": {"type": "unsupervised_aging.datasets.PoseFileDataset"},
-    }
-    entries["raw_metadata"] = {"type": "pandas.CSVDataset", "filepath": "data/01_raw/metadata.csv"}
+    raw = yaml.safe_load((CONF / "catalog_raw.yml").read_text())
+    entries |= {key: raw[key] for key in ("raw_poses", "raw_metadata")}
     for entry in entries.values():
         for key in ("filepath", "path"):
             if key in entry:
                 entry[key] = str(root / entry[key])
     catalog = DataCatalog.from_config(entries)
     params = yaml.safe_load((CONF / "parameters_preprocessing.yml").read_text())["preprocessing"]
+    params["pose_csv"]["export"] = export_csv
     catalog["params:preprocessing"] = MemoryDataset(params)
     return catalog
 
 
-def run_case(n_videos: int, n_frames: int) -> None:
+def run_case(n_videos: int, n_frames: int, export_csv: bool) -> None:
     """Write the raw files, then time the pipeline alone (peak RSS covers both)."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _write_raw(root, n_videos, n_frames)
-        catalog = _catalog(root)
-        start = time.perf_counter()
+        catalog = _catalog(root, export_csv)
+        start, cpu = time.perf_counter(), time.process_time()
         SequentialRunner().run(create_pipeline(), catalog)
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     frames = n_videos * n_frames
     print(
-        f"{n_videos:>7} {n_frames:>9} {seconds:>9.1f} {frames / seconds:>12.0f} {rss_mb:>11.0f}", flush=True
+        f"{n_videos:>7} {n_frames:>9} {'on' if export_csv else 'off':>4} {seconds:>9.1f} {cpu:>9.1f} "
+        f"{cpu / n_videos:>11.2f} {frames / seconds:>10.0f} {rss_mb:>11.0f}",
+        flush=True,
     )
 
 
-def main(cases: list[str]) -> None:
-    print(f"{'videos':>7} {'frames':>9} {'seconds':>9} {'frames/s':>12} {'peak_rss_MB':>11}", flush=True)
+def main(cases: list[str], export_csv: bool) -> None:
+    print(
+        f"{'videos':>7} {'frames':>9} {'csv':>4} {'wall_s':>9} {'cpu_s':>9} {'cpu_s/video':>11} "
+        f"{'frames/s':>10} {'peak_rss_MB':>11}",
+        flush=True,
+    )
     for case in cases:
         n_videos, n_frames = case.split(":")
-        subprocess.run([sys.executable, __file__, "--case", n_videos, n_frames], check=True)
+        command = [sys.executable, __file__, "--case", n_videos, n_frames, str(int(export_csv))]
+        subprocess.run(command, check=True)
 
 
 if __name__ == "__main__":
@@ -92,6 +98,7 @@ if __name__ == "__main__":
         import logging
 
         logging.disable(logging.WARNING)
-        run_case(int(sys.argv[2]), int(sys.argv[3]))
+        run_case(int(sys.argv[2]), int(sys.argv[3]), bool(int(sys.argv[4])))
     else:
-        main(sys.argv[1:] or ["8:1800", "32:1800", "8:108000"])
+        csv = "--csv" in sys.argv
+        main([a for a in sys.argv[1:] if a != "--csv"] or ["8:1800", "32:1800", "8:108000"], csv)

@@ -3,9 +3,19 @@
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from kedro.io import DatasetError
 
-from unsupervised_aging.datasets import KpmsResultsDataset, PoseDataset, atomic_path
+from unsupervised_aging.datasets import (
+    AtomicCSVDataset,
+    AtomicJSONDataset,
+    AtomicPartitionedDataset,
+    AtomicPickleDataset,
+    KpmsResultsDataset,
+    PoseDataset,
+    atomic_path,
+)
 from unsupervised_aging.datasets.kpms_results import ResultsDict
 from unsupervised_aging.pose import Pose
 
@@ -72,3 +82,84 @@ def test_atomic_path_gives_files_the_umask_permissions(tmp_path: Path) -> None:
     mask = os.umask(0)
     os.umask(mask)
     assert target.stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+# --- atomic writes: a write that fails midway leaves the previous file as it was ----------------
+
+
+class _FailsWhenWritten:
+    """A value whose text (CSV), JSON or pickle form raises: the failure happens mid-write."""
+
+    def __str__(self) -> str:
+        raise RuntimeError("disk full")
+
+    def __reduce__(self):
+        raise RuntimeError("disk full")
+
+
+def _frame(n: int, bad: bool = False) -> pd.DataFrame:
+    values: list[object] = list(range(n))
+    if bad:
+        values[-1] = _FailsWhenWritten()
+    return pd.DataFrame({"name": [f"v{i}" for i in range(n)], "value": values})
+
+
+@pytest.mark.parametrize(
+    ("dataset", "good", "bad"),
+    [
+        (AtomicCSVDataset, _frame(50_000), _frame(50_000, bad=True)),
+        (AtomicJSONDataset, {"a": list(range(50_000))}, {"a": list(range(50_000)), "b": _FailsWhenWritten()}),
+        (
+            AtomicPickleDataset,
+            {"a": list(range(50_000))},
+            {"a": list(range(50_000)), "b": _FailsWhenWritten()},
+        ),
+    ],
+    ids=["csv", "json", "pickle"],
+)
+def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, dataset, good, bad) -> None:
+    target = tmp_path / "out" / "table.dat"
+    ds = dataset(str(target))
+    ds.save(good)
+    before = target.read_bytes()
+    with pytest.raises(DatasetError, match=r"disk full|not JSON serializable"):
+        ds.save(bad)
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in target.parent.iterdir()) == ["table.dat"]  # no temporary file left
+    loaded = ds.load()
+    assert len(loaded) == len(good)
+
+
+def test_kedro_datasets_writers_do_leave_a_half_written_file(tmp_path: Path) -> None:
+    """Why the atomic variants exist: kedro-datasets' CSV writer truncates the old file first."""
+    from kedro_datasets.pandas import CSVDataset
+
+    target = tmp_path / "table.csv"
+    ds = CSVDataset(filepath=str(target), save_args={"index": False})
+    ds.save(_frame(50_000))
+    before = target.read_bytes()
+    with pytest.raises(DatasetError):
+        ds.save(_frame(50_000, bad=True))
+    assert target.read_bytes() != before
+
+
+def test_partitioned_folder_is_replaced_whole_or_not_at_all(tmp_path: Path) -> None:
+    folder = tmp_path / "poses"
+    ds = AtomicPartitionedDataset(
+        path=str(folder),
+        dataset={"type": "unsupervised_aging.datasets.AtomicCSVDataset"},
+        filename_suffix=".csv",
+        overwrite=True,
+    )
+    ds.save({"a": _frame(3), "b": _frame(3)})
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+
+    def fails() -> pd.DataFrame:
+        raise RuntimeError("video c cannot be built")
+
+    with pytest.raises(DatasetError, match="video c cannot be built"):
+        ds.save({"a": _frame(4), "b": _frame(4), "c": fails})  # a and b rewritten first, then c fails
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["poses"]  # no staging folder left
+    ds.save({"z": _frame(2)})
+    assert sorted(ds.load()) == ["z"]  # a successful save replaces the whole folder

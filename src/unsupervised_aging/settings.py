@@ -4,13 +4,24 @@ from kedro.config import OmegaConfigLoader
 
 from unsupervised_aging.config_values import RunConfigHooks
 from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
+from unsupervised_aging.input_errors import InputErrorHooks
 from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
+from unsupervised_aging.stage_markers import StageMarkerHooks
 
 # RunConfigHooks hands the run's --env, --conf-source and --params to pipeline creation (fan-out over
 # seeds, slots, models) and to the SlurmRunner (Kedro tells neither), and stops a run whose pipeline
 # shape disagrees with its parameters. DemoCohortGuardHooks stops the demo cohort from writing where
-# conf/local points raw data elsewhere. See docs/architecture.md, "Configuration".
-HOOKS = (RunConfigHooks(), JaxCompilationCacheHooks(), NodeTimingHooks(), DemoCohortGuardHooks())
+# conf/local points raw data elsewhere. StageMarkerHooks marks each stage's run running/complete/failed
+# and stops a stage reading a failed one's; InputErrorHooks prints bad input as our message alone on the
+# command line. See docs/architecture.md, "Configuration".
+HOOKS = (
+    RunConfigHooks(),
+    JaxCompilationCacheHooks(),
+    NodeTimingHooks(),
+    DemoCohortGuardHooks(),
+    StageMarkerHooks(),
+    InputErrorHooks(),
+)
 
 # The one config loader of the project: Kedro builds it from these for every session, and
 # config_values.make_config_loader builds it from them outside a session.

@@ -20,13 +20,22 @@ from unsupervised_aging.pose_io.jabs import JABS_KEYPOINTS, is_jabs, read_jabs, 
 from unsupervised_aging.pose_io.nwb import read_nwb
 from unsupervised_aging.pose_io.sleap import is_sleap_analysis, read_sleap_analysis, read_slp
 
-__all__ = ["JABS_KEYPOINTS", "PoseFileError", "detect_format", "read_pose_file", "write_jabs"]
+__all__ = [
+    "JABS_KEYPOINTS",
+    "POSE_SUFFIXES",
+    "PoseFileError",
+    "detect_format",
+    "read_pose_file",
+    "write_jabs",
+]
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED = (
     "JABS <video>_pose_est_v<N>.h5, DeepLabCut .h5/.csv, SLEAP .slp or analysis .h5, NWB .nwb (ndx-pose)"
 )
+#: File name endings a pose file may have (lower case); other files are not pose files.
+POSE_SUFFIXES = (".h5", ".hdf5", ".slp", ".nwb", ".csv")
 _READERS: dict[str, Callable[..., dict[str, Pose]]] = {
     "jabs": read_jabs,
     "deeplabcut": read_deeplabcut,
@@ -73,7 +82,7 @@ def detect_format(path: str | Path) -> str:
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix in (".h5", ".hdf5"):
+    if suffix in POSE_SUFFIXES[:2]:
         return _detect_h5(path)
     if suffix == ".slp":
         return "slp"

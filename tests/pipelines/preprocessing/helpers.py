@@ -59,6 +59,8 @@ def write_metadata(root: Path, meta: pd.DataFrame) -> None:
 def params(**overrides: Any) -> dict[str, Any]:
     """The project's preprocessing parameters with ``{"section.key": value}`` overrides."""
     base = yaml.safe_load((CONF / "parameters_preprocessing.yml").read_text())["preprocessing"]
+    base["qc"]["min_frames"] = 20  # the test videos are 30-40 frames long
+    base["pose_csv"]["export"] = True  # exercised by the tests
     for dotted, value in overrides.items():
         target = base
         *parents, key = dotted.split(".")
@@ -77,37 +79,19 @@ def _rooted(config: dict[str, Any], root: Path) -> dict[str, Any]:
     return config
 
 
-def catalog(root: Path, preprocessing: dict[str, Any], project_raw: bool = False) -> DataCatalog:
-    """The project's preprocessing entries under ``root``; raw entries of any format, or the project's."""
+def catalog(root: Path, preprocessing: dict[str, Any]) -> DataCatalog:
+    """The project's raw and preprocessing entries (conf/base as it is), rooted under ``root``."""
     entries = yaml.safe_load((CONF / "catalog_preprocessing.yml").read_text())
-    if project_raw:
-        raw = yaml.safe_load((CONF / "catalog_raw.yml").read_text())
-        entries |= {key: raw[key] for key in ("raw_poses", "raw_metadata")}
-    else:
-        entries |= {
-            "raw_poses": {
-                "type": "partitions.PartitionedDataset",
-                "path": "data/01_raw/poses",
-                "dataset": {"type": "unsupervised_aging.datasets.PoseFileDataset"},
-            },
-            "raw_metadata": {
-                "type": "pandas.CSVDataset",
-                "filepath": "data/01_raw/metadata.csv",
-                "load_args": {
-                    "dtype": {"name": str, "mouse_id": str},
-                    "keep_default_na": False,
-                    "na_values": [""],
-                },
-            },
-        }
+    raw = yaml.safe_load((CONF / "catalog_raw.yml").read_text())
+    entries |= {key: raw[key] for key in ("raw_poses", "raw_metadata")}
     cat = DataCatalog.from_config(_rooted(entries, root))
     cat["params:preprocessing"] = MemoryDataset(preprocessing)
     return cat
 
 
-def run(root: Path, preprocessing: dict[str, Any] | None = None, project_raw: bool = False) -> DataCatalog:
+def run(root: Path, preprocessing: dict[str, Any] | None = None) -> DataCatalog:
     """Run the whole pipeline; returns the catalog to load outputs from."""
-    cat = catalog(root, preprocessing or params(), project_raw)
+    cat = catalog(root, preprocessing or params())
     SequentialRunner().run(create_pipeline(), cat)
     return cat
 

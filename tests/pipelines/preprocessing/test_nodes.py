@@ -61,25 +61,25 @@ def _metadata(n: int) -> pd.DataFrame:
 
 def test_training_set_is_stratified_seeded_and_capped() -> None:
     meta = _metadata(80)
-    first = sample_training_videos(meta, set(), n=20, n_bins=4, edges=None, seed=1)
+    first = sample_training_videos(meta, {}, n=20, n_bins=4, edges=None, seed=1)
     assert len(first) == 20
     counts = first.groupby(["age_bin", "sex"]).size()
     assert len(counts) == 8 and counts.min() >= 2 and counts.max() <= 3  # 8 strata of 10 → 2–3 each
-    again = sample_training_videos(meta, set(), n=20, n_bins=4, edges=None, seed=1)
+    again = sample_training_videos(meta, {}, n=20, n_bins=4, edges=None, seed=1)
     pd.testing.assert_frame_equal(first, again)
-    other = sample_training_videos(meta, set(), n=20, n_bins=4, edges=None, seed=2)
+    other = sample_training_videos(meta, {}, n=20, n_bins=4, edges=None, seed=2)
     assert set(other["name"]) != set(first["name"])
-    everything = sample_training_videos(meta, {"v000"}, n=250, n_bins=4, edges=None, seed=1)
+    everything = sample_training_videos(meta, {"v000": "too short"}, n=250, n_bins=4, edges=None, seed=1)
     assert len(everything) == 79 and "v000" not in set(everything["name"])
     assert everything["reason"].str.startswith("all 79 eligible").all()
 
 
 def test_training_set_with_explicit_age_edges_and_no_sex_column() -> None:
     meta = _metadata(12).drop(columns="sex")
-    table = sample_training_videos(meta, set(), n=6, n_bins=4, edges=[0, 52, 200], seed=0)
+    table = sample_training_videos(meta, {}, n=6, n_bins=4, edges=[0, 52, 200], seed=0)
     assert set(table["sex"]) == {"unknown"} and set(table["age_bin"]) == {"0-52 wk", "52-200 wk"}
     with pytest.raises(ValueError, match="age_bin_edges"):
-        sample_training_videos(meta, set(), n=6, n_bins=4, edges=[0, 52], seed=0)
+        sample_training_videos(meta, {}, n=6, n_bins=4, edges=[0, 52], seed=0)
 
 
 def test_batches_respect_the_frame_budget() -> None:
@@ -93,25 +93,25 @@ def test_batches_respect_the_frame_budget() -> None:
 
 def test_metadata_checks_name_types_and_missing_rows() -> None:
     meta = check_metadata(
-        pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": ["3", "4.5"], "fps": [30, None]})
+        pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": ["3", "4.5"], "fps": [30, None]}), []
     )
     assert meta["age"].tolist() == [3.0, 4.5] and meta["mouse_id"].tolist() == ["1", "2"]
-    with pytest.raises(ValueError, match="empty 'age' in rows 3"):
-        check_metadata(pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": [3, None]}))
+    with pytest.raises(ValueError, match=r"line 3, column 'age' = \(empty\): write age as a positive"):
+        check_metadata(pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": [3, None]}), [])
     with pytest.raises(ValueError, match="no 'mouse_id' column"):
-        check_metadata(pd.DataFrame({"name": ["a"], "age": [3]}))
-    with pytest.raises(ValueError, match="no row names any pose file"):
-        match_names(["x"], ["y"], strict=False)
+        check_metadata(pd.DataFrame({"name": ["a"], "age": [3]}), [])
+    with pytest.raises(ValueError, match="no row names a pose video"):
+        match_names(pd.Series(["x"]), ["y"], strict=False)
     # NFC and NFD spellings of the same non-ASCII name match
-    nfd = check_metadata(pd.DataFrame({"name": ["a\u0301ge"], "mouse_id": [1], "age": [3]}))["name"][0]
-    assert match_names([nfd], ["\u00e1ge"], strict=True) == ["\u00e1ge"]
+    nfd = check_metadata(pd.DataFrame({"name": ["a\u0301ge"], "mouse_id": [1], "age": [3]}), [])["name"]
+    assert match_names(nfd, ["\u00e1ge"], strict=True) == ["\u00e1ge"]
 
 
 def test_keypoints_in_another_order_are_put_in_the_first_file_order() -> None:
     first = walking_pose(10, seed=5)
     flipped = Pose(first.coordinates[:, ::-1], first.confidences[:, ::-1], first.bodyparts[::-1], fps=25.0)
     raw = {"a.h5": lambda: {"a": first}, "b.csv": lambda: {"b": flipped}}
-    index, _ = scan_pose_files(raw, params())
+    index, _ = scan_pose_files(raw, params(**{"ensemble.estimator_folders": []}))
     meta = validate_metadata(
         pd.DataFrame({"name": ["a", "b"], "mouse_id": [1, 2], "age": [5, 9]}), index, params()
     )

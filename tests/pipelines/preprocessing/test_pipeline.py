@@ -10,6 +10,7 @@ import h5py
 import numpy as np
 import pandas as pd
 import pytest
+from kedro.io import DatasetError
 
 from tests.pipelines.preprocessing.helpers import (
     params,
@@ -69,7 +70,7 @@ def test_outputs_follow_the_data_contract(tmp_path: Path) -> None:
 def test_runs_on_the_project_raw_catalog_entries(tmp_path: Path) -> None:
     """The demo cohort's layout: conf/base/catalog_raw.yml as it is, rooted in a temporary folder."""
     write_cohort(tmp_path, ["0012", "NA", "b 'c'"])
-    cat = run(tmp_path, project_raw=True)
+    cat = run(tmp_path)
     assert sorted(cat.load("metadata")["name"]) == ["0012", "NA", "b 'c'"]  # names stay text
     assert sorted(cat.load("poses")) == ["0012", "NA", "b 'c'"]
 
@@ -91,7 +92,7 @@ def test_ensemble_consensus_with_disagreement(tmp_path: Path) -> None:
         tmp_path, pd.DataFrame({"name": ["vid 1", "solo"], "mouse_id": ["a", "b"], "age": [10, 50]})
     )
 
-    cat = run(tmp_path)
+    cat = run(tmp_path, params(**{"ensemble.estimator_folders": ["est_a", "est_b", "est_c"]}))
     meta = cat.load("metadata").set_index("name")
     assert json.loads(meta.loc["vid 1", "estimators"]) == ["est_a", "est_b", "est_c"]
     pose = cat.load("poses")["vid 1"]()
@@ -108,7 +109,8 @@ def test_unmatched_names_are_listed_and_skipped_or_an_error_in_strict_mode(tmp_p
     write_metadata(tmp_path, pd.concat([meta.iloc[:2], meta.iloc[:1].assign(name="ghost")]))
     with caplog.at_level(logging.WARNING):
         cat = run(tmp_path)
-    assert "without a metadata row: 'c'" in caplog.text and "without a pose file: 'ghost'" in caplog.text
+    assert "pose video 'c': no metadata row" in caplog.text
+    assert "line 4, column 'name' = 'ghost': no pose video of that name" in caplog.text
     assert sorted(cat.load("inference_batches")["name"]) == ["a", "b"]
     assert sorted(cat.load("qc_report")["name"]) == ["a", "b", "c"]  # QC still shows every file
 
@@ -126,12 +128,6 @@ def test_unmatched_names_are_listed_and_skipped_or_an_error_in_strict_mode(tmp_p
 def _corrupt(root: Path) -> str:
     path = root / "data/01_raw/poses/a_pose_est_v5.h5"
     path.write_bytes(path.read_bytes()[:2000])
-    return str(path)
-
-
-def _unknown_format(root: Path) -> str:
-    path = root / "data/01_raw/poses/notes.txt"
-    path.write_text("not a pose file")
     return str(path)
 
 
@@ -180,13 +176,12 @@ def _non_numeric_age(root: Path) -> str:
     ("spoil", "message"),
     [
         (_corrupt, "not a readable HDF5|cannot read"),
-        (_unknown_format, "unknown pose file format"),
         (_empty_h5, "empty file"),
         (_other_keypoints, "keypoints differ"),
         (_all_missing, "every frame is missing"),
         (_metadata_without_name, "no 'name' column"),
-        (_duplicate_names, r"duplicate names 'a' in rows 2, 4"),
-        (_non_numeric_age, r"non-numeric 'age' in rows 3 \('twelve weeks'\)"),
+        (_duplicate_names, r"line 4, column 'name' = 'a': repeats line 2; keep one row per video"),
+        (_non_numeric_age, r"line 3, column 'age' = 'twelve weeks': write age as a positive number"),
     ],
 )
 def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path: Path, spoil, message: str) -> None:
@@ -198,10 +193,11 @@ def test_bad_input_fails_with_one_line_and_writes_nothing(tmp_path: Path, spoil,
     assert written_outputs(tmp_path) == []
 
 
-def test_empty_input_folder_is_an_error_naming_it(tmp_path: Path) -> None:
-    (tmp_path / "data/01_raw/poses").mkdir(parents=True)
+def test_missing_and_empty_pose_folders_get_different_messages(tmp_path: Path) -> None:
     write_metadata(tmp_path, pd.DataFrame({"name": ["a"], "mouse_id": ["m"], "age": [3]}))
-    with pytest.raises(Exception, match="No partitions found") as info:
+    with pytest.raises(DatasetError, match=r"data/01_raw/poses: folder does not exist; put the pose files"):
         run(tmp_path)
-    assert "data/01_raw/poses" in str(info.value)
+    (tmp_path / "data/01_raw/poses").mkdir(parents=True)
+    with pytest.raises(DatasetError, match=r"data/01_raw/poses: empty folder; put the pose files"):
+        run(tmp_path)
     assert written_outputs(tmp_path) == []

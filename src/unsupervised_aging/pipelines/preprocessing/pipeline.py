@@ -3,18 +3,20 @@
 from kedro.pipeline import Node, Pipeline
 
 from unsupervised_aging.pipelines.preprocessing.nodes import (
-    assign_inference_batches,
     build_poses,
     export_pose_csvs,
-    report_quality,
-    sample_training_set,
+    plot_qc,
     scan_pose_files,
-    validate_metadata,
+    validate_inputs,
 )
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Wire the preprocessing nodes (docs/data_contracts.md names the outputs)."""
+    """Wire the preprocessing nodes (docs/data_contracts.md names the outputs).
+
+    ``validate_inputs`` decides every table before anything is written; the nodes that write
+    the large per-video folders and the plot come after it.
+    """
     params = "params:preprocessing"
     return Pipeline(
         [
@@ -22,30 +24,13 @@ def create_pipeline(**kwargs) -> Pipeline:
                 scan_pose_files, ["raw_poses", params], ["pose_index", "pose_quality"], name="scan_pose_files"
             ),
             Node(
-                validate_metadata,
-                ["raw_metadata", "pose_index", params],
-                "metadata",
-                name="validate_metadata",
+                validate_inputs,
+                ["raw_metadata", "pose_index", "pose_quality", params],
+                ["metadata", "qc_report", "training_set", "inference_batches"],
+                name="validate_inputs",
             ),
             Node(build_poses, ["raw_poses", "metadata", params], "poses", name="build_poses"),
-            Node(export_pose_csvs, "poses", "pose_csvs", name="export_pose_csvs"),
-            Node(
-                report_quality,
-                ["pose_quality", "metadata", params],
-                ["qc_report", "qc_plot"],
-                name="report_quality",
-            ),
-            Node(
-                sample_training_set,
-                ["metadata", "qc_report", params],
-                "training_set",
-                name="sample_training_set",
-            ),
-            Node(
-                assign_inference_batches,
-                ["metadata", params],
-                "inference_batches",
-                name="assign_inference_batches",
-            ),
+            Node(export_pose_csvs, ["poses", params], "pose_csvs", name="export_pose_csvs"),
+            Node(plot_qc, ["qc_report", "metadata", params], "qc_plot", name="plot_qc"),
         ]
     )

@@ -38,19 +38,43 @@ def pose_quality(pose: Pose, low_confidence: float) -> dict[str, float]:
     return row
 
 
-def flag_videos(qc: pd.DataFrame, max_missing_share: float) -> pd.DataFrame:
-    """Add ``missing_share`` (NaN or low confidence), ``flagged`` and ``flag_reason`` columns.
+def flag_videos(
+    qc: pd.DataFrame, bodyparts: list[str], max_missing_share: float, min_frames: int
+) -> pd.DataFrame:
+    """Add ``missing_share`` (NaN or low confidence), ``flagged``, ``too_short`` and ``flag_reason``.
 
     A video is flagged when more than ``max_missing_share`` of its points are missing or of low
-    confidence (keypoint-moseq warns above 0.5 NaN per keypoint and advises excluding such data).
+    confidence (keypoint-moseq warns above 0.5 NaN per keypoint and advises excluding such data),
+    when a keypoint is missing in every frame (nothing to interpolate it from), or when it has
+    fewer than ``min_frames`` frames (``too_short``: too short to fit syllables on).
+
+    Parameters
+    ----------
+    qc
+        One row per video: ``name``, ``n_frames``, ``nan_share``, ``low_conf_share`` and
+        ``nan_share_<bodypart>`` per keypoint.
+    bodyparts
+        The keypoints, in the columns' order.
     """
     qc = qc.copy()
     qc["missing_share"] = qc["nan_share"] + qc["low_conf_share"]
-    qc["flagged"] = qc["missing_share"] > max_missing_share
-    qc["flag_reason"] = [
-        f"{share:.0%} of points NaN or low-confidence > {max_missing_share:.0%}" if flagged else ""
-        for share, flagged in zip(qc["missing_share"], qc["flagged"], strict=True)
-    ]
+    lost = qc[[f"nan_share_{bp}" for bp in bodyparts]].to_numpy() >= 1.0  # (videos, K)
+    qc["too_short"] = qc["n_frames"] < min_frames
+    reasons = []
+    for row, lost_row in zip(qc.itertuples(index=False), lost, strict=True):
+        reason = []
+        if row.missing_share > max_missing_share:
+            reason.append(
+                f"{row.missing_share:.0%} of points NaN or low-confidence > {max_missing_share:.0%}"
+            )
+        if lost_row.any():
+            lost_names = [bp for bp, x in zip(bodyparts, lost_row, strict=True) if x]
+            reason.append(f"keypoint(s) {lost_names} missing in every frame")
+        if row.too_short:
+            reason.append(f"{row.n_frames} frames < preprocessing.qc.min_frames {min_frames}")
+        reasons.append("; ".join(reason))
+    qc["flag_reason"] = reasons
+    qc["flagged"] = qc["flag_reason"] != ""
     return qc
 
 

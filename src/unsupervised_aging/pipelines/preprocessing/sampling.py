@@ -40,7 +40,7 @@ def _allocate(sizes: pd.Series, n: int, rng: np.random.Generator) -> pd.Series:
 
 
 def sample_training_videos(
-    meta: pd.DataFrame, flagged: set[str], n: int, n_bins: int, edges: list[float] | None, seed: int
+    meta: pd.DataFrame, left_out: dict[str, str], n: int, n_bins: int, edges: list[float] | None, seed: int
 ) -> pd.DataFrame:
     """Draw up to ``n`` videos, proportionally from every (age bin, sex) stratum.
 
@@ -48,8 +48,8 @@ def sample_training_videos(
     ----------
     meta
         Validated metadata: ``name``, ``mouse_id``, ``age``, optional ``sex``.
-    flagged
-        Names left out (QC-flagged); logged.
+    left_out
+        ``{name: reason}`` of videos left out (QC-flagged, too short); logged with the reasons.
     n, n_bins, edges, seed
         Sample size (capped at what exists), quantile age bins or explicit edges, random seed.
 
@@ -60,13 +60,18 @@ def sample_training_videos(
     """
     table = meta[["name", "mouse_id", "age"]].copy()
     table["sex"] = meta["sex"].fillna("unknown").astype(str) if "sex" in meta else "unknown"
-    if flagged:
-        logger.warning("Training set leaves out %d QC-flagged video(s): %s", len(flagged), sorted(flagged))
-    table = table[~table["name"].isin(flagged)]
+    if left_out:
+        logger.warning(
+            "Training set leaves out %d video(s): %s",
+            len(left_out),
+            "; ".join(f"{name!r} ({reason})" for name, reason in sorted(left_out.items())),
+        )
+    table = table[~table["name"].isin(left_out)]
     if table.empty:
         raise ValueError(
-            "qc_report: every video is flagged; raise preprocessing.qc.max_missing_share or set "
-            "preprocessing.training_set.exclude_flagged: false"
+            f"qc_report: every one of the {len(meta)} videos is left out of the training set "
+            f"(e.g. {next(iter(left_out.values()))}); lower preprocessing.qc.min_frames, raise "
+            "preprocessing.qc.max_missing_share or set preprocessing.training_set.exclude_flagged: false"
         )
     table["age_bin"] = age_bins(table["age"], n_bins, edges)
     rng = np.random.default_rng(seed)
