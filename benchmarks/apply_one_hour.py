@@ -65,6 +65,53 @@ class CpuWatchdog:
                 os._exit(3)
 
 
+def small_model(train_iters: int, parallel_message_passing: bool = False) -> tuple[dict, dict]:
+    """A demo-like model: the project's keypoint and model parameters, latent_dim 4, kappa 1e4,
+    ``train_iters`` AR-HMM iterations on 4 simulated demo videos of 1,800 frames.
+
+    Returns
+    -------
+    model, config
+        What ``kpms.apply_model`` takes, and the keypoint-moseq config (with index arrays).
+    """
+    import jax.random as jr
+    import keypoint_moseq as kpms
+    import yaml
+
+    from unsupervised_aging.synthetic import JABS_BODYPARTS, simulate_cohort
+
+    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_kpms_training.yml").read_text())[
+        "kpms_training"
+    ]
+    train, _ = simulate_cohort(n_mice=2, videos_per_mouse=2, n_frames=1800, seed=1)
+    with tempfile.TemporaryDirectory(prefix="small_model_") as project:
+        kpms.generate_config(
+            project,
+            bodyparts=list(JABS_BODYPARTS),
+            use_bodyparts=params["use_bodyparts"],
+            anterior_bodyparts=params["anterior_bodyparts"],
+            posterior_bodyparts=params["posterior_bodyparts"],
+            skeleton=[],
+            latent_dim=4,
+            num_states=params["num_states"],
+            nlags=params["nlags"],
+            fps=30,
+        )
+        config = kpms.load_config(project)
+    data, metadata = kpms.format_data(
+        {n: p.coordinates.astype(float) for n, p in train.items()},
+        {n: p.confidences.astype(float) for n, p in train.items()},
+        **config,
+    )
+    model = kpms.init_model(data, pca=kpms.fit_pca(**data, **config), seed=jr.PRNGKey(0), **config)
+    model = kpms.update_hypparams(model, kappa=1e4)
+    model, _ = kpms.fit_model(
+        model, data, metadata, num_iters=train_iters, ar_only=True, save_every_n_iters=None,
+        generate_progress_plots=False, parallel_message_passing=parallel_message_passing,
+    )  # fmt: skip
+    return model, config
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--frames", type=int, default=108_000, help="frames of the applied recording")
@@ -79,14 +126,12 @@ def main() -> None:
     enable_jax_compilation_cache(PROJECT_ROOT / ".jax_cache")
     started = time.perf_counter()
     import jax
-    import jax.random as jr
     import jaxlib
     import keypoint_moseq as kpms
     import numpy as np
-    import yaml
     from keypoint_moseq import fitting
 
-    from unsupervised_aging.synthetic import JABS_BODYPARTS, simulate_cohort
+    from unsupervised_aging.synthetic import simulate_cohort
 
     print(
         f"python {sys.version.split()[0]}, jax {jax.__version__}, jaxlib {jaxlib.__version__}, "
@@ -94,39 +139,11 @@ def main() -> None:
         f"{len(os.sched_getaffinity(0))} usable core(s); imports {time.perf_counter() - started:.0f} s",
         flush=True,
     )
-    params = yaml.safe_load((PROJECT_ROOT / "conf/base/parameters_kpms_training.yml").read_text())[
-        "kpms_training"
-    ]
     with CpuWatchdog(args.stall_s) as watchdog:
         watchdog.where = "training the small model"
         t0 = time.perf_counter()
-        train, _ = simulate_cohort(n_mice=2, videos_per_mouse=2, n_frames=1800, seed=1)
-        with tempfile.TemporaryDirectory(prefix="apply_one_hour_") as project:
-            kpms.generate_config(
-                project,
-                bodyparts=list(JABS_BODYPARTS),
-                use_bodyparts=params["use_bodyparts"],
-                anterior_bodyparts=params["anterior_bodyparts"],
-                posterior_bodyparts=params["posterior_bodyparts"],
-                skeleton=[],
-                latent_dim=4,
-                num_states=params["num_states"],
-                nlags=params["nlags"],
-                fps=30,
-            )
-            config = kpms.load_config(project)
-        data, metadata = kpms.format_data(
-            {n: p.coordinates.astype(float) for n, p in train.items()},
-            {n: p.confidences.astype(float) for n, p in train.items()},
-            **config,
-        )
-        model = kpms.init_model(data, pca=kpms.fit_pca(**data, **config), seed=jr.PRNGKey(0), **config)
-        model = kpms.update_hypparams(model, kappa=1e4)
-        model, _ = kpms.fit_model(
-            model, data, metadata, num_iters=args.train_iters, ar_only=True, save_every_n_iters=None,
-            generate_progress_plots=False, parallel_message_passing=False,
-        )  # fmt: skip
-        print(f"small model: {len(train)} videos x 1800 frames, {time.perf_counter() - t0:.0f} s", flush=True)
+        model, config = small_model(args.train_iters)
+        print(f"small model: 4 videos x 1800 frames, {time.perf_counter() - t0:.0f} s", flush=True)
 
         watchdog.where = "simulating the recording"
         poses, _ = simulate_cohort(n_mice=1, videos_per_mouse=1, n_frames=args.frames, seed=args.seed)
