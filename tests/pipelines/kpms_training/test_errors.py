@@ -19,9 +19,12 @@ def test_empty_seed_list_is_refused():
         compare_models()
 
 
-def test_seeds_default_and_from_parameters():
-    assert model_seeds({}) == [0, 1]
+def test_seeds_from_parameters_and_missing_seeds_fail_loudly():
     assert model_seeds({"kpms_training": {"seeds": [7, 3, 5]}}) == [7, 3, 5]
+    with pytest.raises(ValueError, match="seeds is missing"):
+        model_seeds({"kpms_training": {"num_states": 20}})
+    with pytest.raises(ValueError, match="duplicates"):
+        model_seeds({"kpms_training": {"seeds": [1, 1]}})
 
 
 def test_bodyparts_not_in_data(poses, metadata, training_set, params):

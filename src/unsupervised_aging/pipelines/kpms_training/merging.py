@@ -10,6 +10,7 @@ import pandas as pd
 
 from unsupervised_aging.datasets.kpms_checkpoint import KpmsCheckpoint
 from unsupervised_aging.pipelines.kpms_training.kpms_data import PoseLoaders, load_training_poses
+from unsupervised_aging.pipelines.kpms_training.settings import TrainingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ def build_syllable_mapping(
     checkpoint = next(c for c in checkpoints if c.model_name == comparison["selected"])
     model, _, metadata, _ = checkpoint.load()
     num_states = int(np.shape(model["params"]["pi"])[0])
-    merge = params.get("merge") or {}
-    if not merge.get("enabled", False):
+    merge = TrainingSettings.from_params(params).merge
+    if not merge.enabled:
         return pd.DataFrame({"syllable": np.arange(num_states), "metasyllable": np.arange(num_states)})
 
     results = kpms.extract_results(model, metadata, save_results=False)
@@ -83,15 +84,13 @@ def build_syllable_mapping(
     )
     results = {n: results[n] for n in coordinates}
     distances, syllables = kpms.syllable_similarity(
-        coordinates, results, metric=merge.get("metric", "cosine"), **{**config, "min_frequency": 0.005}
+        coordinates, results, metric=merge.metric, **{**config, "min_frequency": 0.005}
     )
     manual = _override_groups(overrides)
     fixed = {s for g in manual for s in g}
     automatic = [
         kept
-        for g in _similarity_groups(
-            np.asarray(distances), list(syllables), float(merge.get("distance_threshold", 0.3))
-        )
+        for g in _similarity_groups(np.asarray(distances), list(syllables), merge.distance_threshold)
         if len(kept := [s for s in g if s not in fixed]) > 1
     ]
     groups = automatic + manual

@@ -21,29 +21,25 @@ from unsupervised_aging.pipelines.kpms_training.plots import (
     plot_kappa_scan,
     plot_model_comparison,
 )
+from unsupervised_aging.pipelines.kpms_training.settings import PARAMETERS_FILE, parse_seeds
 
-DEFAULT_SEEDS = (0, 1)
 PARAMS = "params:kpms_training"
 
 
 def model_seeds(parameters: dict[str, Any] | None = None) -> list[int]:
-    """Seeds to fit, from ``kpms_training.seeds`` in the project's parameters (default 0, 1).
+    """Seeds to fit, from ``kpms_training.seeds`` in the project's parameters.
 
     Raises
     ------
     ValueError
-        If the seed list is empty or has duplicates.
+        If ``kpms_training.seeds`` is missing, empty or has duplicates.
     """
     parameters = load_parameters() if parameters is None else parameters
-    seeds = (parameters.get("kpms_training") or {}).get("seeds", list(DEFAULT_SEEDS))
-    seeds = [int(s) for s in seeds or []]
-    if not seeds:
+    if "seeds" not in (parameters.get("kpms_training") or {}):
         raise ValueError(
-            "kpms_training.seeds is empty in parameters_kpms_training.yml; give at least one seed"
+            f"kpms_training.seeds is missing from the parameters ({PARAMETERS_FILE} sets it); restore it"
         )
-    if len(set(seeds)) != len(seeds):
-        raise ValueError(f"kpms_training.seeds {seeds} has duplicates; each seed names one model")
-    return seeds
+    return list(parse_seeds(parameters["kpms_training"]["seeds"]))
 
 
 def create_pipeline(**kwargs: Any) -> Pipeline:

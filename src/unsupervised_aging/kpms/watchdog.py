@@ -1,0 +1,187 @@
+"""Run long JAX calls in a child process and fail them, with one line, when they stall.
+
+A thread stuck inside XLA (e.g. jaxlib 0.10's LAPACK deadlock on few cores, issue #11) cannot be
+interrupted from Python, so the call runs in a spawned worker process and the parent watches it:
+the worker *progresses* while it finishes Gibbs iterations (heartbeats, see
+:func:`~.private_api.iteration_heartbeats`) or uses CPU (compiling, or inside a long iteration).
+A worker that does neither for ``stall_timeout_s`` is stalled: the parent kills it and raises
+:class:`StallError` naming what was running and what to try. A deadlocked XLA pool uses no CPU;
+a working one gets a share of a core even on a busy machine, so :data:`MIN_CPU_FRACTION` of the
+window tells them apart. The worker lives as long as the ``with`` block, so JAX compiles once for all
+its calls (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+import traceback
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any
+
+import psutil
+
+logger = logging.getLogger(__name__)
+
+#: Share of one core a worker must use over ``stall_timeout_s`` (without a heartbeat) to count as working:
+#: a deadlocked worker uses ~0; a working one on 2 cores shared by 8 busy processes still gets ~0.25.
+MIN_CPU_FRACTION = 0.02
+
+_beats: Any = None  # the worker's shared heartbeat counter (None in the parent)
+
+
+class StallError(RuntimeError):
+    """A watched call made no progress (no heartbeat, no CPU) for ``stall_timeout_s``."""
+
+
+class WorkerDiedError(RuntimeError):
+    """The worker process ended in the middle of a call (killed for memory, crashed)."""
+
+
+def beat() -> None:
+    """Report progress from inside a watched call (a no-op outside a worker)."""
+    if _beats is not None:
+        with _beats.get_lock():
+            _beats.value += 1
+
+
+def _serve(conn: Connection, beats: Any) -> None:
+    """Worker loop: run ``(fn, args, kwargs)`` tasks until ``None``; send ``("ok", result)`` or the error."""
+    global _beats
+    _beats = beats
+    while (task := conn.recv()) is not None:
+        fn, args, kwargs = task
+        try:
+            reply = ("ok", fn(*args, **kwargs))
+        except Exception as err:  # sent to the parent, which raises it as the call's own error
+            reply = ("error", err, traceback.format_exc())
+        try:
+            conn.send(reply)
+        except Exception as err:  # an unpicklable result or error
+            conn.send(("error", RuntimeError(f"{type(err).__name__}: {err}"), traceback.format_exc()))
+
+
+class Watchdog:
+    """A spawned worker process that runs calls one at a time and fails a call that stalls.
+
+    Use as a context manager; the worker starts on entry and stops on exit (it is killed on a
+    stall and restarted by the next :meth:`call`).
+
+    Parameters
+    ----------
+    stall_timeout_s
+        Seconds without progress (no heartbeat and less than :data:`MIN_CPU_FRACTION` of a
+        core) after which a call is stalled.
+    poll_s
+        How often the parent checks the worker.
+    """
+
+    def __init__(self, stall_timeout_s: float, poll_s: float = 1.0) -> None:
+        if not stall_timeout_s > 0:
+            raise ValueError(f"stall_timeout_s must be positive, got {stall_timeout_s!r}")
+        self.stall_timeout_s = float(stall_timeout_s)
+        self.poll_s = float(poll_s)
+        self._context = multiprocessing.get_context("spawn")  # fork is unsafe once JAX runs threads
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self._beats: Any = None
+
+    def __enter__(self) -> Watchdog:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        self._beats = self._context.Value("q", 0)
+        self._conn, child = self._context.Pipe()
+        self._process = self._context.Process(
+            target=_serve, args=(child, self._beats), name="kpms-watchdog-worker", daemon=True
+        )
+        self._process.start()
+        child.close()
+
+    def close(self) -> None:
+        """Stop the worker (politely, then by force)."""
+        if self._process is None:
+            return
+        if self._process.is_alive():
+            try:
+                self._conn.send(None)
+                self._process.join(10)
+            except OSError:
+                pass
+        if self._process.is_alive():
+            self._process.kill()
+            self._process.join(10)
+        self._conn.close()
+        self._process = self._conn = None
+
+    def _cpu_s(self) -> float:
+        try:
+            times = psutil.Process(self._process.pid).cpu_times()
+        except psutil.Error:  # gone between the checks
+            return 0.0
+        return times.user + times.system
+
+    def call(self, fn: Callable[..., Any], /, *args: Any, what: str, hint: str, **kwargs: Any) -> Any:
+        """Run ``fn(*args, **kwargs)`` in the worker and return its result.
+
+        Parameters
+        ----------
+        fn
+            A module-level function (the worker imports it by name).
+        what
+            What is running, for messages: the node, the batch and its videos.
+        hint
+            What to try if it stalls or the worker dies.
+
+        Raises
+        ------
+        StallError
+            ``<what>: no progress for N s ...; <hint>`` after a stall (the worker is killed).
+        WorkerDiedError
+            If the worker ended during the call.
+        Exception
+            Whatever ``fn`` raised, with the worker's traceback as a note.
+        """
+        if self._process is None:
+            self._start()
+        started = mark_time = time.monotonic()
+        try:
+            self._conn.send((fn, args, kwargs))
+        except OSError as err:
+            raise self._died(what, hint) from err
+        mark_cpu, mark_beat = self._cpu_s(), self._beats.value
+        min_cpu_s = MIN_CPU_FRACTION * self.stall_timeout_s
+        while not self._conn.poll(self.poll_s):
+            if not self._process.is_alive():
+                raise self._died(what, hint)
+            now, cpu, beats = time.monotonic(), self._cpu_s(), self._beats.value
+            if beats != mark_beat or cpu - mark_cpu >= min_cpu_s:
+                mark_time, mark_cpu, mark_beat = now, cpu, beats
+            elif now - mark_time >= self.stall_timeout_s:
+                self.close()
+                raise StallError(
+                    f"{what}: no progress for {self.stall_timeout_s:.0f} s (stalled {now - started:.0f} s "
+                    f"into the call, after {beats} iteration(s), worker idle); the worker was killed. {hint}"
+                )
+        try:
+            status, *payload = self._conn.recv()
+        except EOFError as err:
+            raise self._died(what, hint) from err
+        if status == "ok":
+            return payload[0]
+        error, worker_traceback = payload
+        error.add_note(f"in the watchdog worker process:\n{worker_traceback}")
+        raise error
+
+    def _died(self, what: str, hint: str) -> WorkerDiedError:
+        self._process.join(5)
+        code = self._process.exitcode
+        self.close()
+        cause = " (SIGKILL: out of memory?)" if code == -9 else ""
+        return WorkerDiedError(f"{what}: the worker process ended with exit code {code}{cause}. {hint}")
