@@ -5,9 +5,9 @@ import pytest
 
 from unsupervised_aging.pipelines.feature_engineering.mutual_information import (
     crossing_lag,
-    memory_timescale,
     frame_transition_matrix,
     lagged_mutual_information,
+    memory_timescale,
     simulate_markov_chain,
 )
 

@@ -1,26 +1,17 @@
 """Stream the recordings of ``kpms_results`` through :func:`recording.recording_features`.
 
-One recording is in memory per worker at a time; with ``n_jobs > 1`` joblib processes read and
-process recordings in parallel (each worker opens the results file itself), and the rows come back
-in the order of ``names`` whatever the number of workers.
+One recording is in memory at a time. One process is enough: a one-hour recording (108,000 frames)
+takes about 0.2 CPU s (``benchmarks/feature_extraction_speed.py --per-video``), far below reading
+and writing the files around it.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
-from joblib import Parallel, delayed
 from tqdm.auto import tqdm
 
 from unsupervised_aging.pipelines.feature_engineering.inputs import Results, read_recording
 from unsupervised_aging.pipelines.feature_engineering.recording import FIELDS, FeaturePlan, recording_features
-
-
-def _one(
-    results: Results, name: str, fps: float, length_per_pixel: float, plan: FeaturePlan
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    return recording_features(name, read_recording(results, name, FIELDS), fps, length_per_pixel, plan)
 
 
 def extract_all(
@@ -29,9 +20,8 @@ def extract_all(
     fps_of: dict[str, float],
     scale_of: dict[str, float],
     plan: FeaturePlan,
-    n_jobs: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Features and MI curves of ``names``, one recording per worker at a time.
+    """Features and MI curves of ``names``, one recording at a time.
 
     Parameters
     ----------
@@ -43,8 +33,6 @@ def extract_all(
         Frame rate and cm per pixel (1 in pixels) of each video.
     plan
         What every recording gets (:func:`recording.make_plan`).
-    n_jobs
-        joblib worker processes; 1 runs in this process.
 
     Returns
     -------
@@ -57,13 +45,10 @@ def extract_all(
         When recordings get different columns (e.g. latent states of different dimensions: results
         of two models mixed in one file).
     """
-    jobs = (delayed(_one)(results, name, fps_of[name], scale_of[name], plan) for name in names)
-    if n_jobs == 1:
-        outputs = (job[0](*job[1], **job[2]) for job in jobs)
-    else:
-        outputs = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
     rows, curves = [], []
-    for row, curve in tqdm(outputs, total=len(names), desc="Extracting features", unit="video"):
+    for name in tqdm(names, desc="Extracting features", unit="video"):
+        record = read_recording(results, name, FIELDS)
+        row, curve = recording_features(name, record, fps_of[name], scale_of[name], plan)
         if rows and row.keys() != rows[0].keys():
             extra = sorted(set(row) ^ set(rows[0]))
             raise ValueError(

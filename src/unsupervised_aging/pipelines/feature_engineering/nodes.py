@@ -141,7 +141,7 @@ def extract_video_features(
     if not names:
         raise ValueError("kpms_results: no video also has a metadata row; check that the names match")
     plan = make_plan(vocabulary, state_model, settings, unit)
-    features, curves = extract_all(kpms_results, names, fps_of, scale_of, plan, settings.n_jobs)
+    features, curves = extract_all(kpms_results, names, fps_of, scale_of, plan)
     undefined = features.loc[features["mi_timescale_s"].isna(), "name"].tolist()
     if undefined:
         mi = settings.mutual_information

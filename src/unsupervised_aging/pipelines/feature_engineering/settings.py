@@ -80,8 +80,6 @@ class FeatureSettings:
         Metadata columns copied into the features table when present.
     supervised_prefix
         Prefix of the columns taken from the ``supervised_features`` table.
-    n_jobs
-        Recordings processed in parallel (joblib processes; 1 = in the node's process).
     states, mutual_information
         See :class:`StateSettings` and :class:`MISettings`.
     """
@@ -92,7 +90,6 @@ class FeatureSettings:
     target_columns: tuple[str, ...]
     covariate_columns: tuple[str, ...]
     supervised_prefix: str
-    n_jobs: int
     states: StateSettings
     mutual_information: MISettings
 
