@@ -1,5 +1,13 @@
 """Feature extraction speed and memory: our streaming numpy code vs keypoint-moseq's analysis functions.
 
+``--per-video`` instead times the whole ``extract_video_features`` node (syllables, metasyllables,
+states, mutual information, latent statistics) on one-hour recordings (108,000 frames) and prints CPU
+seconds (``resource.getrusage``: not inflated by other load) and wall seconds per video; the target
+is 3.6 s per one-hour video (1 hour per 1,000 video-hours on 2 cores). Run:
+``.venv/bin/python benchmarks/feature_extraction_speed.py --per-video [--recordings 8 --frames
+108000]``. It only uses the nodes' public signatures, so it also runs on older checkouts (before and
+after figures: ``PYTHONPATH=<old checkout>/src``).
+
 Builds a keypoint-moseq project in a temporary folder whose ``results.h5`` holds 40 recordings ×
 54,000 frames (30 min at 30 fps), then times, each in a fresh subprocess:
 
@@ -77,11 +85,27 @@ def run_ours(project: Path, limit: int | None) -> dict[str, float]:
     import pandas as pd
 
     from unsupervised_aging.datasets import KpmsResultsDataset
-    from unsupervised_aging.pipelines.feature_engineering.nodes import (
-        read_recording,
-        select_vocabulary,
-        syllable_features,
+    from unsupervised_aging.pipelines.feature_engineering.inputs import read_recording
+    from unsupervised_aging.pipelines.feature_engineering.kinematics import frame_kinematics
+    from unsupervised_aging.pipelines.feature_engineering.nodes import select_vocabulary
+    from unsupervised_aging.pipelines.feature_engineering.recording import (
+        LabelSet,
+        Motion,
+        label_features,
+        whole_video_features,
     )
+
+    def syllable_features(record: dict[str, np.ndarray], vocabulary: dict) -> dict[str, float]:
+        labels = np.asarray(record["syllable"], dtype=np.int64)
+        motion = Motion(*frame_kinematics(record["centroid"], record["heading"], FPS), "px")
+        label_set = LabelSet(
+            "s",
+            vocabulary["n_syllables"],
+            tuple(vocabulary["syllables"]),
+            tuple(map(tuple, vocabulary["bigrams"])),
+        )
+        row, counts = label_features(labels, label_set, FPS, motion, "bigram")
+        return {**row, **whole_video_features(labels, counts, motion)}
 
     rss_imports = peak_rss_mb()
     start = time.perf_counter()
@@ -89,17 +113,9 @@ def run_ours(project: Path, limit: int | None) -> dict[str, float]:
     names = list(results)[:limit]
     everyone = pd.DataFrame({"name": names})
     identity = pd.DataFrame({"syllable": range(N_SYLLABLES), "metasyllable": range(N_SYLLABLES)})
-    vocabulary = select_vocabulary(
-        results, everyone, identity, {"min_frequency": 0.005, "min_bigram_frequency": 0.0}
-    )
+    vocabulary = select_vocabulary(results, everyone, identity, yaml_parameters(min_bigram_frequency=0.0))
     keys = ("syllable", "centroid", "heading")
-    rows = [
-        {
-            "name": n,
-            **syllable_features(read_recording(results, n, keys), FPS, 1.0, "px", vocabulary, "bigram"),
-        }
-        for n in names
-    ]
+    rows = [{"name": n, **syllable_features(read_recording(results, n, keys), vocabulary)} for n in names]
     table = pd.DataFrame(rows)
     seconds = time.perf_counter() - start
     return {
@@ -107,6 +123,45 @@ def run_ours(project: Path, limit: int | None) -> dict[str, float]:
         "rss_imports_mb": rss_imports,
         "peak_rss_mb": peak_rss_mb(),
         "shape": table.shape,
+    }
+
+
+def yaml_parameters(**overrides: object) -> dict:
+    """``params:feature_engineering`` from the project's YAML, with top-level overrides."""
+    import yaml
+
+    conf = Path(__file__).resolve().parents[1] / "conf" / "base" / "parameters_feature_engineering.yml"
+    return {**yaml.safe_load(conf.read_text())["feature_engineering"], **overrides}
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system, all threads) of this process."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_per_video(project: Path) -> dict[str, float]:
+    """The whole extract_video_features node on every recording, after the two nodes it needs."""
+    import pandas as pd
+
+    from unsupervised_aging.datasets import KpmsResultsDataset
+    from unsupervised_aging.pipelines.feature_engineering import nodes
+
+    results = KpmsResultsDataset(str(project / MODEL / "results.h5")).load()
+    names = list(results)
+    metadata = pd.DataFrame({"name": names, "mouse_id": names, "fps": FPS, "cm_per_pixel": 0.05})
+    identity = pd.DataFrame({"syllable": range(N_SYLLABLES), "metasyllable": np.arange(N_SYLLABLES) // 2})
+    params = yaml_parameters()
+    vocabulary = nodes.select_vocabulary(results, metadata, identity, params)
+    state_model = nodes.fit_behavioural_states(results, metadata, metadata, vocabulary, params)
+    cpu, wall = cpu_seconds(), time.perf_counter()
+    features, _ = nodes.extract_video_features(results, metadata, vocabulary, state_model, params)
+    cpu, wall = cpu_seconds() - cpu, time.perf_counter() - wall
+    return {
+        "cpu_per_video_s": cpu / len(names),
+        "wall_per_video_s": wall / len(names),
+        "peak_rss_mb": peak_rss_mb(),
+        "shape": list(features.shape),
     }
 
 
@@ -134,6 +189,9 @@ def run_kpms(project: Path) -> dict[str, float]:
 def worker(args: argparse.Namespace) -> None:
     """Run one side ``repeats`` times in this process; report the fastest time and the peak RSS."""
     project = Path(args.project)
+    if args.worker == "per_video":
+        print(json.dumps(run_per_video(project)))
+        return
     runs = [
         run_ours(project, args.limit) if args.worker == "ours" else run_kpms(project)
         for _ in range(args.repeats)
@@ -153,12 +211,16 @@ def main() -> None:
     parser.add_argument("--recordings", type=int, default=40)
     parser.add_argument("--frames", type=int, default=54_000)
     parser.add_argument("--repeats", type=int, default=3, help="time each side this often, keep the fastest")
-    parser.add_argument("--worker", choices=["ours", "kpms"], help=argparse.SUPPRESS)
+    parser.add_argument("--per-video", action="store_true", help="time the whole node per one-hour video")
+    parser.add_argument("--worker", choices=["ours", "kpms", "per_video"], help=argparse.SUPPRESS)
     parser.add_argument("--project", help=argparse.SUPPRESS)
     parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         worker(args)
+        return
+    if args.per_video:
+        per_video(args)
         return
     with tempfile.TemporaryDirectory(prefix="feature_benchmark_") as folder:
         project = Path(folder)
@@ -190,6 +252,19 @@ def main() -> None:
     print(
         f"our memory above imports: {growth_quarter:.0f} MB for {quarter} recordings, "
         f"{growth:.0f} MB for {args.recordings}"
+    )
+
+
+def per_video(args: argparse.Namespace) -> None:
+    """Build one-hour recordings (unless --frames says otherwise) and time the node on them."""
+    with tempfile.TemporaryDirectory(prefix="feature_benchmark_") as folder:
+        build_project(Path(folder), args.recordings, args.frames)
+        result = in_subprocess("--worker", "per_video", "--project", folder)
+    print(f"{args.recordings} recordings × {args.frames} frames; target 3.6 CPU s per one-hour video")
+    print(f"{'CPU s / video':>15s}{'wall s / video':>16s}{'peak RSS (MB)':>15s}{'features':>10s}")
+    print(
+        f"{result['cpu_per_video_s']:15.2f}{result['wall_per_video_s']:16.2f}"
+        f"{result['peak_rss_mb']:15.0f}{result['shape'][1]:10d}"
     )
 
 

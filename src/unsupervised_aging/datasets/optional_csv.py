@@ -19,16 +19,24 @@ class OptionalCSVDataset(FileDataset[pd.DataFrame, pd.DataFrame]):
         Path of the CSV file.
     columns
         Columns of the empty DataFrame returned when the file does not exist.
+    load_args
+        Keyword arguments of ``pandas.read_csv`` (e.g. ``dtype: {name: str}`` so a name such as
+        ``0012`` stays text).
     """
 
     def __init__(
-        self, filepath: str, columns: list[str] | None = None, metadata: dict[str, Any] | None = None
+        self,
+        filepath: str,
+        columns: list[str] | None = None,
+        load_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         super().__init__(filepath, metadata)
         self._columns = list(columns or [])
+        self._load_args = dict(load_args or {})
 
     def _describe(self) -> dict[str, Any]:
-        return {**super()._describe(), "columns": self._columns}
+        return {**super()._describe(), "columns": self._columns, "load_args": self._load_args}
 
     def _exists(self) -> bool:
         return True
@@ -36,7 +44,7 @@ class OptionalCSVDataset(FileDataset[pd.DataFrame, pd.DataFrame]):
     def load(self) -> pd.DataFrame:
         if not self._filepath.is_file():
             return pd.DataFrame(columns=self._columns)
-        return pd.read_csv(self._filepath)
+        return pd.read_csv(self._filepath, **self._load_args)
 
     def save(self, data: pd.DataFrame) -> None:
         with atomic_path(self._filepath) as tmp:

@@ -1,7 +1,18 @@
 """Small keypoint-moseq-like results: syllable bouts from a Markov chain, a wandering centroid."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
+import yaml
+
+CONF = Path(__file__).resolve().parents[3] / "conf" / "base"
+
+
+def yaml_parameters(**overrides) -> dict:
+    """``params:feature_engineering`` as the project's YAML has it, with top-level ``overrides``."""
+    parameters = yaml.safe_load((CONF / "parameters_feature_engineering.yml").read_text())
+    return {**parameters["feature_engineering"], **overrides}
 
 
 def make_recording(rng: np.random.Generator, n_frames: int, n_syllables: int) -> dict[str, np.ndarray]:

@@ -8,20 +8,10 @@ from unsupervised_aging.datasets import KpmsResultsDataset
 from unsupervised_aging.pipelines.feature_engineering import nodes
 from unsupervised_aging.pipelines.feature_engineering.sequences import run_length_encode
 
+from .conftest import yaml_parameters
+
 FPS = 30.0
-PARAMETERS = {
-    "min_frequency": 0.005,
-    "min_bigram_frequency": 0.0,  # a column for every bigram of included syllables
-    "transition_normalize": "bigram",
-    "mutual_information": {
-        "min_lag_s": 1.0,
-        "max_lag_s": 10.0,
-        "n_lags": 3,
-        "max_lag_fraction": 0.5,
-        "n_surrogates": 1,
-        "seed": 0,
-    },
-}
+PARAMETERS = yaml_parameters(min_bigram_frequency=0.0)  # a column for every bigram of included syllables
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from unsupervised_aging.pipelines.feature_engineering.mutual_information import 
     crossing_lag,
     frame_transition_matrix,
     lagged_mutual_information,
+    memory_timescale,
     simulate_markov_chain,
 )
 
@@ -44,6 +45,16 @@ def test_crossing_lag_interpolates_on_log_axis():
     assert crossing_lag(lags, np.array([3.0, 2.0, 0.0]), np.array([1.0, 1.0, 1.0])) == pytest.approx(
         10 ** (1 + 1 / 2)
     )
-    assert crossing_lag(lags, np.array([3.0, 3.0, np.nan]), np.ones(3)) == 10.0  # never meets: censored
+    assert np.isnan(crossing_lag(lags, np.array([3.0, 3.0, 3.0]), np.ones(3)))  # never meets
     assert crossing_lag(lags, np.zeros(3), np.ones(3)) == 1.0
     assert np.isnan(crossing_lag(lags, np.full(3, np.nan), np.ones(3)))
+
+
+def test_memory_timescale_is_censored_at_the_grid_not_at_the_recording_length():
+    lags = np.array([1.0, 10.0, 100.0])
+    # never meets over the whole grid: censored at its last lag, whatever the recording's length
+    assert memory_timescale(lags, np.full(3, 3.0), np.ones(3)) == 100.0
+    # the recording was too short for the last lag and the curves had not met: unknown
+    assert np.isnan(memory_timescale(lags, np.array([3.0, 3.0, np.nan]), np.ones(3)))
+    # they met before the missing lag: known
+    assert memory_timescale(lags, np.array([3.0, 0.5, np.nan]), np.ones(3)) < 10.0

@@ -3,7 +3,7 @@
 import numpy as np
 
 from unsupervised_aging.datasets import KpmsResultsDataset
-from unsupervised_aging.pipelines.feature_engineering.nodes import read_recording
+from unsupervised_aging.pipelines.feature_engineering.inputs import read_recording
 
 
 def test_read_recording_returns_only_the_keys_asked_for(tmp_path, recordings):

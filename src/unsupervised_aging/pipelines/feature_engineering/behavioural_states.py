@@ -13,6 +13,7 @@ the initial distribution (a small approximation at chunk boundaries).
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -224,3 +225,37 @@ def infer_states(model: StickyHmm, counts: np.ndarray, chunk_length: int) -> np.
     chunks, mask = chunk_windows(counts, chunk_length)
     posterior, _, _ = _forward_backward(model, chunks, mask)
     return posterior.argmax(axis=2)[mask]
+
+
+def sample_training_chunks(
+    window_sequences: Iterable[np.ndarray], chunk_length: int, max_chunks_per_video: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``max_chunks_per_video`` chunks of each training video, full chunks first.
+
+    Parameters
+    ----------
+    window_sequences
+        ``(W, S)`` window counts of each training video, one at a time.
+    chunk_length
+        Windows per chunk.
+    max_chunks_per_video
+        Chunks drawn (without replacement, in time order) from each video's full chunks, or from
+        all its chunks when it has no full one.
+    seed
+        Seed of the draw.
+
+    Returns
+    -------
+    chunks, mask
+        ``(N, chunk_length, S)`` counts and ``(N, chunk_length)`` validity, for :func:`fit_sticky_hmm`.
+    """
+    rng = np.random.default_rng(seed)
+    chunks, masks = [], []
+    for counts in window_sequences:
+        video_chunks, video_mask = chunk_windows(counts, chunk_length)
+        full = np.flatnonzero(video_mask.all(axis=1))
+        pick = full if full.size else np.arange(len(video_chunks))
+        pick = np.sort(rng.permutation(pick)[:max_chunks_per_video])
+        chunks.append(video_chunks[pick])
+        masks.append(video_mask[pick])
+    return np.concatenate(chunks), np.concatenate(masks)

@@ -5,11 +5,20 @@ same length, so its curve shows how much dependence one step of memory explains;
 the same plug-in estimator, so they share its finite-sample bias. Where the real curve falls to
 the surrogate's, the sequence has no memory left beyond the Markov chain: that lag is the
 recording's memory timescale.
+
+The lags are fixed in seconds (``min_lag_s`` … ``max_lag_s``), not in shares of the recording, so
+the timescale of a recording long enough for every lag does not depend on its length; a recording
+too short for the longest lags gets NaN unless the curves meet before (docs/architecture.md).
 """
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
+import pandas as pd
+
+from unsupervised_aging.pipelines.feature_engineering.settings import MISettings
 
 
 def lagged_mutual_information(sequence: np.ndarray, lags: np.ndarray, n_labels: int) -> np.ndarray:
@@ -102,8 +111,8 @@ def crossing_lag(lags: np.ndarray, real: np.ndarray, surrogate: np.ndarray) -> f
     Returns
     -------
     float
-        The crossing lag; the first lag if the real curve starts at or below the surrogate; the
-        last valid lag if it never meets it (right-censored); NaN if no lag is valid.
+        The crossing lag; the first lag if the real curve starts at or below the surrogate; NaN if
+        it never meets it among the valid lags (see :func:`memory_timescale` for censoring).
     """
     valid = np.isfinite(real) & np.isfinite(surrogate)
     lags, gap = np.asarray(lags, dtype=float)[valid], (real - surrogate)[valid]
@@ -111,10 +120,70 @@ def crossing_lag(lags: np.ndarray, real: np.ndarray, surrogate: np.ndarray) -> f
         return float("nan")
     below = np.flatnonzero(gap <= 0)
     if below.size == 0:
-        return float(lags[-1])
+        return float("nan")
     i = below[0]
     if i == 0:
         return float(lags[0])
     fraction = gap[i - 1] / (gap[i - 1] - gap[i])
     log_lag = np.log(lags[i - 1]) + fraction * (np.log(lags[i]) - np.log(lags[i - 1]))
     return float(np.exp(log_lag))
+
+
+def memory_timescale(lags: np.ndarray, real: np.ndarray, surrogate: np.ndarray) -> float:
+    """:func:`crossing_lag`, censored at the last lag of the grid when every lag was estimated.
+
+    A sequence whose curves never meet has memory beyond the grid: it gets the grid's last lag
+    (the same for every recording, whatever its length). When the recording was too short for the
+    longest lags, whether they would have met is unknown: NaN.
+    """
+    lag = crossing_lag(lags, real, surrogate)
+    if np.isnan(lag) and np.isfinite(real).all() and np.isfinite(surrogate).all():
+        return float(lags[-1])
+    return lag
+
+
+def mutual_information_curve(
+    name: str, labels: np.ndarray, fps: float, n_labels: int, settings: MISettings
+) -> tuple[float, pd.DataFrame]:
+    """Lagged MI of one recording and of its Markov surrogate, and the lag (s) where they meet.
+
+    Parameters
+    ----------
+    name
+        The video; with ``settings.seed`` it seeds the surrogate, so results do not depend on the
+        order in which videos are processed.
+    labels
+        ``(T,)`` int syllables.
+    fps
+        Frame rate.
+    n_labels
+        Syllables in the model (labels above it are counted too).
+    settings
+        Lag grid, ``max_lag_fraction``, surrogates and seed.
+
+    Returns
+    -------
+    timescale, curve
+        :func:`memory_timescale` in seconds, and the curve: ``name``, ``lag_s``, ``lag_frames``,
+        ``mi_bits``, ``mi_surrogate_bits`` (NaN at lags beyond ``max_lag_fraction`` of ``T``).
+    """
+    lags_s = np.geomspace(settings.min_lag_s, settings.max_lag_s, settings.n_lags)
+    lags = np.maximum(1, np.round(lags_s * fps).astype(np.int64))
+    used = np.where(lags < settings.max_lag_fraction * labels.size, lags, 0)  # lag 0 gives NaN
+    n = max(n_labels, int(labels.max(initial=-1)) + 1)
+    real = lagged_mutual_information(labels, used, n)
+    rng = np.random.default_rng([settings.seed, zlib.crc32(name.encode())])
+    transitions = frame_transition_matrix(labels, n)
+    surrogate = np.mean(
+        [
+            lagged_mutual_information(
+                simulate_markov_chain(transitions, labels.size, labels[0], rng), used, n
+            )
+            for _ in range(settings.n_surrogates)
+        ],
+        axis=0,
+    )
+    curve = pd.DataFrame(
+        {"name": name, "lag_s": lags_s, "lag_frames": lags, "mi_bits": real, "mi_surrogate_bits": surrogate}
+    )
+    return memory_timescale(lags_s, real, surrogate), curve

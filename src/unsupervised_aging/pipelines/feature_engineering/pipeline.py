@@ -1,4 +1,4 @@
-"""Wiring of the feature_engineering pipeline (see ``nodes.py`` for what each column means)."""
+"""Wiring of the feature_engineering pipeline (``catalogue.py`` says what each column means)."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -30,8 +30,8 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.assemble_features_table,
-                ["metadata", "video_features", params],
-                "features",
+                ["metadata", "video_features", "supervised_features", params],
+                ["features", "feature_catalogue"],
                 name="assemble_features_table",
             ),
             Node(
