@@ -6,8 +6,15 @@ import importlib
 
 from kedro.pipeline import Pipeline
 
-#: The five analysis stages, in workflow order.
-STAGES = ("preprocessing", "kpms_training", "kpms_inference", "feature_engineering", "model_evaluation")
+#: The analysis stages, in workflow order.
+STAGES = (
+    "preprocessing",
+    "kpms_training",
+    "kpms_inference",
+    "feature_engineering",
+    "syllable_atlas",
+    "model_evaluation",
+)
 
 
 def _create(name: str) -> Pipeline:

@@ -46,6 +46,7 @@ def test_report_embeds_all_plots_and_escapes_names() -> None:
         model_comparison={"selected": "m1", "models": [{"model_name": "m1", "score": 1.0}]},
         summary=pd.DataFrame({"model": ["ridge", "ridge_shuffled"], "r2_mean": [0.8, -0.1]}),
         feature_importance=pd.DataFrame({"feature": ["usage_s00"], "importance": [0.2]}),
+        syllable_section="<p>the syllable atlas</p>",
         params={"title": "Demo & test"},
         **figures,
     )
@@ -55,6 +56,7 @@ def test_report_embeds_all_plots_and_escapes_names() -> None:
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
     assert "Demo &amp; test" in page and "ridge_shuffled" in page
     assert "videos flagged by QC" in page
+    assert "<p>the syllable atlas</p>" in page
 
 
 def test_age_groups_split_by_quantiles() -> None:
@@ -78,6 +80,7 @@ def test_report_says_when_no_video_is_flagged_and_keeps_summary_readable() -> No
         model_comparison={"models": []},
         summary=summary,
         feature_importance=pd.DataFrame(),
+        syllable_section="",
         params={},
     )
     assert "No video is flagged." in page

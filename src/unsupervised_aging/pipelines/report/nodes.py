@@ -105,6 +105,7 @@ def build_report(
     model_comparison: dict[str, Any],
     summary: pd.DataFrame,
     feature_importance: pd.DataFrame,
+    syllable_section: str,
     params: dict[str, Any],
     **figures: bytes,
 ) -> str:
@@ -124,6 +125,8 @@ def build_report(
         Metrics with 95 % CIs per model, the shuffled control included.
     feature_importance
         Permutation importance of the best model.
+    syllable_section
+        HTML of the syllable atlas (:func:`~.syllables.build_syllable_section`).
     params
         ``title``, ``target``, ``group``.
     **figures
@@ -161,7 +164,7 @@ def build_report(
             + html.table(_comparison_table(model_comparison))
             + plots("kpms_"),
         ),
-        ("Syllables", plots("syllable_", "mutual_")),
+        ("Syllables", syllable_section + plots("syllable_", "mutual_")),
         (
             f"Predicting {target}",
             "<p>Nested cross-validation grouped by animal: no animal is in both the training and "

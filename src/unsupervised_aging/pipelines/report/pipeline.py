@@ -8,6 +8,7 @@ from kedro.pipeline import Pipeline, node
 
 from unsupervised_aging.pipelines.kpms_training.pipeline import model_seeds
 from unsupervised_aging.pipelines.report.nodes import build_report, plot_syllable_usage_by_age
+from unsupervised_aging.pipelines.report.syllables import build_syllable_section
 
 #: Plots embedded in the report, in reading order (each is a FigureDataset in the catalog).
 FIGURES = (
@@ -36,6 +37,22 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 name="plot_syllable_usage_by_age",
             ),
             node(
+                build_syllable_section,
+                inputs={
+                    "syllable_names": "syllable_names_prefilled",
+                    "vocabulary": "feature_vocabulary",
+                    "features": "features",
+                    "trajectory_plots": "syllable_trajectory_plots",
+                    "grid_movies": "syllable_grid_movies",
+                    "dendrogram": "syllable_dendrogram_plot",
+                    "state_usage_by_age": "state_usage_by_age_plot",
+                    "state_emissions": "state_emissions_plot",
+                    "params": "params:report",
+                },
+                outputs="report_syllable_section",
+                name="build_syllable_section",
+            ),
+            node(
                 build_report,
                 inputs={
                     "features": "features",
@@ -44,6 +61,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                     "model_comparison": "kpms_model_comparison",
                     "summary": "summary",
                     "feature_importance": "feature_importance",
+                    "syllable_section": "report_syllable_section",
                     "params": "params:report",
                     **{name: name for name in figures},
                 },
