@@ -155,6 +155,9 @@ def describe_columns(
             if match:
                 groups = match.groupdict()
                 fields = {**groups, "normalize": normalize}
+                for number in ("dim", "state"):  # "latent dimension 3", not "03"
+                    if number in groups:
+                        fields[number] = int(groups[number])
                 if "kind" in groups:
                     fields["what"] = _what(groups["kind"], groups["label"])
                 if "source" in groups:
