@@ -1,4 +1,4 @@
-"""Atomic drop-ins for kedro-datasets' ``pandas.CSVDataset``, ``json.JSONDataset``, ``pickle.PickleDataset``.
+"""Atomic drop-ins for kedro-datasets' CSV, JSON, pickle and text datasets.
 
 kedro-datasets opens the target file and writes into it, so a run killed mid-write leaves a
 half-written file that the next run loads as if it were whole. These write to a temporary file
@@ -121,3 +121,20 @@ class AtomicPickleDataset(FileDataset[Any, Any]):
     def save(self, data: Any) -> None:
         with atomic_path(self._filepath) as tmp, tmp.open("wb") as f:
             importlib.import_module(self._backend).dump(data, f, **self._save_args)
+
+
+class AtomicTextDataset(FileDataset[str, str]):
+    """A UTF-8 text file (an HTML report), written atomically; drop-in for ``text.TextDataset``.
+
+    Parameters
+    ----------
+    filepath
+        Path of the file.
+    """
+
+    def load(self) -> str:
+        return self._filepath.read_text(encoding="utf-8")
+
+    def save(self, data: str) -> None:
+        with atomic_path(self._filepath) as tmp, tmp.open("w", encoding="utf-8") as f:
+            f.write(data)
