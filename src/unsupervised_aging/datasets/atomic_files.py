@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import pandas as pd
+from kedro_datasets._typing import TablePreview
 
 from unsupervised_aging.datasets.atomic import atomic_path
 from unsupervised_aging.datasets.file_dataset import FileDataset
@@ -51,9 +52,10 @@ class AtomicCSVDataset(FileDataset[pd.DataFrame, pd.DataFrame]):
         with atomic_path(self._filepath) as tmp:
             data.to_csv(tmp, **self._save_args)
 
-    def preview(self, nrows: int = 5) -> dict[str, Any]:
+    def preview(self, nrows: int = 5) -> TablePreview:
         """The first rows, in the table form kedro-viz shows."""
-        return pd.read_csv(self._filepath, nrows=nrows, **self._load_args).to_dict(orient="split")
+        table = pd.read_csv(self._filepath, nrows=nrows, **self._load_args)
+        return TablePreview(table.to_dict(orient="split"))
 
 
 class AtomicJSONDataset(FileDataset[Any, Any]):
