@@ -12,6 +12,7 @@ from unsupervised_aging.datasets import (
     AtomicJSONDataset,
     AtomicPartitionedDataset,
     AtomicPickleDataset,
+    AtomicTextDataset,
     KpmsResultsDataset,
     PoseDataset,
     atomic_path,
@@ -114,15 +115,16 @@ def _frame(n: int, bad: bool = False) -> pd.DataFrame:
             {"a": list(range(50_000))},
             {"a": list(range(50_000)), "b": _FailsWhenWritten()},
         ),
+        (AtomicTextDataset, "<p>ok</p>" * 50_000, "<p>ok</p>" * 50_000 + "\ud800"),  # not encodable
     ],
-    ids=["csv", "json", "pickle"],
+    ids=["csv", "json", "pickle", "text"],
 )
 def test_failed_write_leaves_the_previous_file_intact(tmp_path: Path, dataset, good, bad) -> None:
     target = tmp_path / "out" / "table.dat"
     ds = dataset(str(target))
     ds.save(good)
     before = target.read_bytes()
-    with pytest.raises(DatasetError, match=r"disk full|not JSON serializable"):
+    with pytest.raises(DatasetError, match=r"disk full|not JSON serializable|surrogates not allowed"):
         ds.save(bad)
     assert target.read_bytes() == before
     assert sorted(p.name for p in target.parent.iterdir()) == ["table.dat"]  # no temporary file left

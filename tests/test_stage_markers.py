@@ -113,3 +113,13 @@ def test_a_killed_run_stays_running_and_is_refused(tmp_path: Path) -> None:
     StageMarkerHooks(stages).before_pipeline_run({"run_id": "r2"}, stages["first"], catalog)  # then SIGKILL
     with pytest.raises(StaleStageError, match=r"first: its last run \(running since"):
         _run(tmp_path, stages, stages["second"])
+
+
+def test_outputs_without_any_marker_are_used_with_a_warning(tmp_path: Path, caplog) -> None:
+    """Outputs written before markers existed: nothing says they are stale, so they are trusted, loudly."""
+    stages = _stages(fail=False)
+    _catalog(tmp_path).save("b", _table(2))
+    with caplog.at_level("WARNING"):
+        _run(tmp_path, stages, stages["second"])
+    assert "No record that first finished a run" in caplog.text
+    assert _marker(tmp_path, "second")["status"] == "complete"

@@ -1,7 +1,12 @@
 """Kedro datasets for pose files and keypoint-moseq artefacts."""
 
 from unsupervised_aging.datasets.atomic import atomic_path
-from unsupervised_aging.datasets.atomic_files import AtomicCSVDataset, AtomicJSONDataset, AtomicPickleDataset
+from unsupervised_aging.datasets.atomic_files import (
+    AtomicCSVDataset,
+    AtomicJSONDataset,
+    AtomicPickleDataset,
+    AtomicTextDataset,
+)
 from unsupervised_aging.datasets.figure import FigureDataset
 from unsupervised_aging.datasets.kpms_results import KpmsResults, KpmsResultsDataset
 from unsupervised_aging.datasets.metadata_csv import MetadataCSVDataset
@@ -14,6 +19,7 @@ __all__ = [
     "AtomicJSONDataset",
     "AtomicPartitionedDataset",
     "AtomicPickleDataset",
+    "AtomicTextDataset",
     "FigureDataset",
     "KpmsResults",
     "KpmsResultsDataset",

@@ -1,4 +1,4 @@
-"""Atomic drop-ins for kedro-datasets' ``pandas.CSVDataset``, ``json.JSONDataset``, ``pickle.PickleDataset``.
+"""Atomic drop-ins for kedro-datasets' CSV, JSON, pickle and text datasets.
 
 kedro-datasets opens the target file and writes into it, so a run killed mid-write leaves a
 half-written file that the next run loads as if it were whole. These write to a temporary file
@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import pandas as pd
+from kedro_datasets._typing import TablePreview
 
 from unsupervised_aging.datasets.atomic import atomic_path
 from unsupervised_aging.datasets.file_dataset import FileDataset
@@ -51,9 +52,10 @@ class AtomicCSVDataset(FileDataset[pd.DataFrame, pd.DataFrame]):
         with atomic_path(self._filepath) as tmp:
             data.to_csv(tmp, **self._save_args)
 
-    def preview(self, nrows: int = 5) -> dict[str, Any]:
+    def preview(self, nrows: int = 5) -> TablePreview:
         """The first rows, in the table form kedro-viz shows."""
-        return pd.read_csv(self._filepath, nrows=nrows, **self._load_args).to_dict(orient="split")
+        table = pd.read_csv(self._filepath, nrows=nrows, **self._load_args)
+        return TablePreview(table.to_dict(orient="split"))
 
 
 class AtomicJSONDataset(FileDataset[Any, Any]):
@@ -121,3 +123,20 @@ class AtomicPickleDataset(FileDataset[Any, Any]):
     def save(self, data: Any) -> None:
         with atomic_path(self._filepath) as tmp, tmp.open("wb") as f:
             importlib.import_module(self._backend).dump(data, f, **self._save_args)
+
+
+class AtomicTextDataset(FileDataset[str, str]):
+    """A UTF-8 text file (an HTML report), written atomically; drop-in for ``text.TextDataset``.
+
+    Parameters
+    ----------
+    filepath
+        Path of the file.
+    """
+
+    def load(self) -> str:
+        return self._filepath.read_text(encoding="utf-8")
+
+    def save(self, data: str) -> None:
+        with atomic_path(self._filepath) as tmp, tmp.open("w", encoding="utf-8") as f:
+            f.write(data)
