@@ -183,4 +183,6 @@ class RunConfigHooks:
 
     @hook_impl
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline, catalog: Any) -> None:
-        check_pipeline_shape(pipeline, run_params, catalog.load("parameters"))
+        parameters = catalog.get("parameters")  # the dataset: loading it through the catalog logs a line
+        if parameters is not None:
+            check_pipeline_shape(pipeline, run_params, parameters.load())
