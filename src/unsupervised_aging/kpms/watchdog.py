@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
+import threading
 import time
 import traceback
 from collections.abc import Callable
@@ -48,10 +50,18 @@ def beat() -> None:
             _beats.value += 1
 
 
-def _serve(conn: Connection, beats: Any) -> None:
+def _exit_with_parent(parent: int) -> None:
+    """End the worker when the parent is gone (killed by SIGKILL or a timeout): no orphan keeps computing."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(1)
+
+
+def _serve(conn: Connection, beats: Any, parent: int) -> None:
     """Worker loop: run ``(fn, args, kwargs)`` tasks until ``None``; send ``("ok", result)`` or the error."""
     global _beats
     _beats = beats
+    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
     while (task := conn.recv()) is not None:
         fn, args, kwargs = task
         try:
@@ -88,6 +98,13 @@ class Watchdog:
         self._process: Any = None
         self._conn: Connection | None = None
         self._beats: Any = None
+        #: When the parent saw each heartbeat of the last call (``time.monotonic``, to ``poll_s``).
+        self.beat_times: list[float] = []
+
+    def seconds_per_beat(self) -> float | None:
+        """Mean seconds between the last call's heartbeats (e.g. per Gibbs iteration); None if < 2."""
+        times = self.beat_times
+        return (times[-1] - times[0]) / (len(times) - 1) if len(times) > 1 else None
 
     def __enter__(self) -> Watchdog:
         return self
@@ -99,7 +116,7 @@ class Watchdog:
         self._beats = self._context.Value("q", 0)
         self._conn, child = self._context.Pipe()
         self._process = self._context.Process(
-            target=_serve, args=(child, self._beats), name="kpms-watchdog-worker", daemon=True
+            target=_serve, args=(child, self._beats, os.getpid()), name="kpms-watchdog-worker", daemon=True
         )
         self._process.start()
         child.close()
@@ -156,11 +173,13 @@ class Watchdog:
         except OSError as err:
             raise self._died(what, hint) from err
         mark_cpu, mark_beat = self._cpu_s(), self._beats.value
+        self.beat_times = []
         min_cpu_s = MIN_CPU_FRACTION * self.stall_timeout_s
         while not self._conn.poll(self.poll_s):
             if not self._process.is_alive():
                 raise self._died(what, hint)
             now, cpu, beats = time.monotonic(), self._cpu_s(), self._beats.value
+            self.beat_times += [now] * (beats - mark_beat)
             if beats != mark_beat or cpu - mark_cpu >= min_cpu_s:
                 mark_time, mark_cpu, mark_beat = now, cpu, beats
             elif now - mark_time >= self.stall_timeout_s:

@@ -88,8 +88,10 @@ def params() -> dict[str, Any]:
         "n_slots": 2,
         "incremental": True,
         "num_iters": 2,
+        "frames_per_call": 600,
         "max_seg_length": 10_000,
         "parallel_message_passing": False,
         "mixed_map_iters": 1,
+        "stall_timeout_s": 120,
         "group_column": "sex",
     }

@@ -9,7 +9,7 @@ import h5py
 import pandas as pd
 import pytest
 import yaml
-from kedro.io import DataCatalog, DatasetError
+from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
 
 from unsupervised_aging.datasets import PoseDataset
@@ -97,7 +97,7 @@ def test_pipeline_writes_kpms_results_incrementally_and_atomically(tmp_path, coh
 
     # A merge that fails (a mapping of another model) leaves the results file untouched.
     before = results_path.read_bytes()
-    with pytest.raises(DatasetError, match="no row in syllable_mapping"):
+    with pytest.raises(ValueError, match="no row in syllable_mapping"):
         _run(tmp_path, inference_batches=batch_table(names, 3), **{**inputs, "syllable_mapping": halves[:2]})
     assert results_path.read_bytes() == before
     assert sorted(p.name for p in kpms_dir.iterdir()) == ["index.csv", "results.h5", "slots"]

@@ -11,7 +11,7 @@ import pytest
 from unsupervised_aging.datasets.kpms_results import ResultsDict
 from unsupervised_aging.pipelines.kpms_inference.nodes import make_index, plan_inference
 
-from .conftest import batch_table, loaders
+from .conftest import N_FRAMES, batch_table, loaders
 
 
 def _recording() -> dict[str, np.ndarray]:
@@ -27,7 +27,9 @@ def test_plan_reuses_only_results_of_the_same_model(cohort, tiny_model, params, 
     plan = plan_inference(batch_table(names, 3), loaders(poses), done, selected, config, params, n_slots=2)
     assert plan.set_index("name").loc[names[:2], "action"].eq("reuse").all()
     assert plan.set_index("name").loc[names[2:], "action"].eq("apply").all()
-    assert (plan["slot"] == plan["batch"] % 2).all()
+    applied = plan[plan["action"] == "apply"]
+    assert (applied["slot"] == applied["call"] % 2).all()
+    assert (plan.loc[plan["action"] == "reuse", ["call", "slot"]] == -1).all(axis=None)
     assert sorted(plan["name"]) == names
 
     other = ResultsDict(done, attrs={"model_name": "older_model"})
@@ -77,3 +79,38 @@ def test_index_groups_videos_by_metadata_column(cohort, params):
 
     with pytest.raises(ValueError, match="metadata has no row"):
         make_index(plan, metadata.iloc[1:], params)
+
+
+def test_a_long_video_is_cut_at_segment_boundaries_into_calls_within_the_budget(cohort, tiny_model, params):
+    poses, _ = cohort
+    selected, config = tiny_model
+    names = sorted(poses)
+    table = batch_table(names, 3).assign(n_frames=[1_000, *[N_FRAMES] * (len(names) - 1)])
+    budget = {**params, "frames_per_call": 300, "max_seg_length": 100}
+    plan = plan_inference(table, loaders(poses), ResultsDict(), selected, config, budget, n_slots=2)
+    frames = plan["stop"] - plan["start"]
+    assert plan.groupby("call").apply(lambda c: (c["stop"] - c["start"]).sum()).max() <= 300
+    long = plan[plan["name"] == names[0]].sort_values("start")
+    assert long[["start", "stop"]].to_numpy().tolist() == [[0, 300], [300, 600], [600, 900], [900, 1000]]
+    assert (long["start"] % 100 == 0).all()  # segment length 100: cut where keypoint-moseq cuts
+    assert long["call"].nunique() == 4
+    assert frames.groupby(plan["name"]).sum().to_dict() == table.set_index("name")["n_frames"].to_dict()
+
+
+def test_missing_or_unknown_parameters_fail_loudly(cohort, tiny_model, params):
+    poses, _ = cohort
+    selected, config = tiny_model
+    table = batch_table(sorted(poses), 3)
+    incomplete = {k: v for k, v in params.items() if k != "stall_timeout_s"}
+    with pytest.raises(ValueError, match=r"missing \['stall_timeout_s'\], unknown \[\]"):
+        plan_inference(table, loaders(poses), ResultsDict(), selected, config, incomplete, n_slots=2)
+    with pytest.raises(ValueError, match="frames_per_call=0 must be a positive integer"):
+        plan_inference(
+            table,
+            loaders(poses),
+            ResultsDict(),
+            selected,
+            config,
+            {**params, "frames_per_call": 0},
+            n_slots=2,
+        )

@@ -15,12 +15,11 @@ from unsupervised_aging.pipelines.kpms_inference.nodes import (
     plan_inference,
 )
 
-DEFAULT_N_SLOTS = 2
 PARAMS = "params:kpms_inference"
 
 
 def n_slots(parameters: dict[str, Any] | None = None) -> int:
-    """Number of slot nodes, from ``kpms_inference.n_slots`` in the project's parameters (default 2).
+    """Number of slot nodes, from ``kpms_inference.n_slots`` in the project's parameters.
 
     Raises
     ------
@@ -28,7 +27,7 @@ def n_slots(parameters: dict[str, Any] | None = None) -> int:
         If it is not a positive integer.
     """
     parameters = load_parameters() if parameters is None else parameters
-    value = (parameters.get("kpms_inference") or {}).get("n_slots", DEFAULT_N_SLOTS)
+    value = parameters["kpms_inference"]["n_slots"]
     if not isinstance(value, int) or value < 1:
         raise ValueError(
             f"kpms_inference.n_slots={value!r} must be a positive integer; fix parameters_kpms_inference.yml"
@@ -39,9 +38,9 @@ def n_slots(parameters: dict[str, Any] | None = None) -> int:
 def create_pipeline(**kwargs: Any) -> Pipeline:
     """Build kpms_inference with ``n_slots`` independent ``gpu`` nodes (default: from the parameters).
 
-    The batch table is data, known only when the pipeline runs, so the fan-out is over slots:
-    slot ``i`` runs, one ``apply_model`` call at a time, the batches ``b`` with
-    ``b % n_slots == i``. Every input and output of a slot node is a persisted dataset, so the
+    The calls are data, known only when the pipeline runs, so the fan-out is over slots:
+    slot ``i`` runs, one ``apply_model`` call at a time, the calls ``c`` of the plan with
+    ``c % n_slots == i``. Every input and output of a slot node is a persisted dataset, so the
     SLURM runner can run the slots as separate jobs.
     """
     slots = int(kwargs.get("n_slots") or n_slots())
