@@ -52,7 +52,8 @@ def main() -> None:
 
     print(f"import keypoint_moseq: {time.perf_counter() - started:.1f} s  (backend {jax.default_backend()})")
 
-    from unsupervised_aging.pipelines.kpms_training.kpms_data import format_training_data, with_indexes
+    from unsupervised_aging.kpms.config import with_indexes
+    from unsupervised_aging.pipelines.kpms_training.kpms_data import format_training_data
     from unsupervised_aging.pipelines.kpms_training.nodes import build_kpms_config, fit_pca
     from unsupervised_aging.synthetic import simulate_cohort
 

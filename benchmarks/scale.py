@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -154,6 +155,13 @@ def print_table(runs: list[StageRun], n_videos: int, n_frames: int, n_training: 
     )
 
 
+def slowest_nodes(log: Path, n: int = 3) -> list[tuple[str, float]]:
+    """The ``n`` longest nodes of a stage, from the project's "Node 'x' took N s" log lines."""
+    text = " ".join(log.read_text(errors="replace").split())
+    times = [(m[1], float(m[2])) for m in re.finditer(r"Node '([^']+)' took ([\d.]+) s", text)]
+    return sorted(times, key=lambda item: -item[1])[:n]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-videos", type=int, default=8, help="one-hour videos in the cohort")
@@ -162,23 +170,32 @@ def main() -> None:
     parser.add_argument("--stages", nargs="+", default=list(STAGES), choices=STAGES)
     parser.add_argument("--stage-timeout-s", type=float, default=3600.0, help="kill a stage after this")
     parser.add_argument("--keep", type=Path, help="work in (and keep) this new folder")
+    parser.add_argument(
+        "--resume",
+        type=Path,
+        help="run --stages in a folder an earlier --keep run left (its cohort and env; give its --n-videos)",
+    )
     args = parser.parse_args()
     if args.n_videos < 1 or args.frames < 2:
         raise SystemExit("scale.py: --n-videos must be >= 1 and --frames >= 2")
 
-    if args.keep:
+    if args.resume:
+        root, cleanup = args.resume, None
+    elif args.keep:
         args.keep.mkdir(parents=True)
         root, cleanup = args.keep, None
     else:
         cleanup = tempfile.TemporaryDirectory(prefix="scale_")
         root = Path(cleanup.name)
     try:
-        write_project(root, args.n_videos, args.frames, args.inference_iters)
-        print(f"throw-away project in {root} (conf env 'scale'); writing the synthetic cohort", flush=True)
-        data = run_stage(root, "synthetic_cohort", args.stage_timeout_s)
-        print(f"synthetic_cohort: {data.wall_s:.0f} s wall, {data.cpu_s:.0f} s CPU", flush=True)
-        runs = [data] if data.returncode else []
-        for stage in args.stages if not data.returncode else []:
+        runs: list[StageRun] = []
+        if not args.resume:
+            write_project(root, args.n_videos, args.frames, args.inference_iters)
+            print(f"throw-away project in {root} (conf env 'scale'); writing the cohort", flush=True)
+            data = run_stage(root, "synthetic_cohort", args.stage_timeout_s)
+            print(f"synthetic_cohort: {data.wall_s:.0f} s wall, {data.cpu_s:.0f} s CPU", flush=True)
+            runs = [data] if data.returncode else []
+        for stage in args.stages if not runs else []:
             run = run_stage(root, stage, args.stage_timeout_s)
             runs.append(run)
             print(
@@ -190,6 +207,10 @@ def main() -> None:
                 break
         n_training = _training_videos(root)
         print_table([r for r in runs if r.stage in STAGES], args.n_videos, args.frames, n_training)
+        print("\nslowest nodes (wall s, from the NodeTimingHooks log lines):")
+        for run in runs:
+            nodes = ", ".join(f"{name} {seconds:.0f}" for name, seconds in slowest_nodes(run.log))
+            print(f"  {run.stage:<20}{nodes}")
         failed = [r for r in runs if r.returncode]
         if failed:
             print(f"\n--- last lines of {failed[0].log} ---")

@@ -10,10 +10,11 @@ from typing import Any
 import pandas as pd
 
 from unsupervised_aging.datasets.kpms_checkpoint import KpmsCheckpoint
+from unsupervised_aging.kpms.config import with_indexes
+from unsupervised_aging.kpms.watchdog import Watchdog
+from unsupervised_aging.pipelines.kpms_training import workers
 from unsupervised_aging.pipelines.kpms_training.kappa import median_duration_ms
-from unsupervised_aging.pipelines.kpms_training.kpms_data import with_indexes
 from unsupervised_aging.pipelines.kpms_training.settings import TrainingSettings
-from unsupervised_aging.pipelines.kpms_training.watchdog import StallWatchdog
 
 logger = logging.getLogger(__name__)
 
@@ -24,39 +25,16 @@ def fingerprint(config: dict, names: list[str], settings: list[Any]) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def start_or_resume(
-    workspace: KpmsCheckpoint,
-    data: dict,
-    metadata: tuple,
-    config: dict,
-    pca: Any,
-    seed: int,
-    ar_kappa: float,
-    expected: str,
-) -> tuple[dict[str, Any], int]:
-    """The model to continue from and its iteration: the last snapshot of a matching fit, else a new one.
-
-    A new fit's initial model is saved as snapshot 0 with the ``fingerprint`` attribute
-    ``expected``; snapshots of a fit with another fingerprint are discarded.
-    """
-    import h5py
-    import jax.random as jr
-    import keypoint_moseq as kpms
-
+def resumable_snapshot(workspace: KpmsCheckpoint, expected: str, seed: int) -> int | None:
+    """The last snapshot of a fit in ``workspace`` with fingerprint ``expected``, else ``None``."""
     done = workspace.iterations()
     if done and workspace.attrs().get("fingerprint") != expected:
         logger.warning("%s: left by a fit with other settings; starting afresh", workspace.path)
-        done = []
+        return None
     if done:
         logger.info("seed %d: resuming from snapshot %d in %s", seed, done[-1], workspace.path)
-        return workspace.model(done[-1]), done[-1]
-    model = kpms.init_model(data, pca=pca, seed=jr.PRNGKey(seed), **config)
-    model = kpms.update_hypparams(model, kappa=ar_kappa)
-    workspace.path.unlink(missing_ok=True)
-    kpms.save_hdf5(str(workspace.path), {"model_snapshots": {"0": model}, "metadata": metadata, "data": data})
-    with h5py.File(workspace.path, "a") as f:
-        f.attrs["fingerprint"] = expected
-    return model, 0
+        return done[-1]
+    return None
 
 
 def fit_seed(
@@ -69,20 +47,24 @@ def fit_seed(
     workspace: KpmsCheckpoint,
     settings: TrainingSettings,
     seed: int,
-    watchdog: StallWatchdog,
+    watchdog: Watchdog,
+    hint: str,
 ) -> KpmsCheckpoint:
     """Fit (or finish) one seed's model in ``workspace`` and reindex its syllables by frequency.
 
     Snapshots are saved every ``save_every_n_iters``; a fit with the same config, videos, seed,
     AR iterations, AR kappa and ``max_frames_per_video`` continues from its last snapshot
     (raising ``full_iters`` extends a finished fit). The full model's kappa is
-    ``config["trans_hypparams"]["kappa"]``.
+    ``config["trans_hypparams"]["kappa"]``. The JAX calls run in ``watchdog``'s worker: a stage
+    that stalls raises ``StallError`` naming the node (``fit_kpms_model_seed<seed>``) and the
+    stage, with ``hint``.
 
     Raises
     ------
     RuntimeError
         If keypoint-moseq stopped early (NaNs).
     """
+    import h5py
     import keypoint_moseq as kpms
 
     ar_iters, total = settings.ar_iters, settings.ar_iters + settings.full_iters
@@ -97,20 +79,31 @@ def fit_seed(
         "generate_progress_plots": False,
         "parallel_message_passing": False,
     }
-    with watchdog.stage("model initialisation"):
-        model, start = start_or_resume(workspace, data, metadata, config, pca, seed, ar_kappa, expected)
-    if start < ar_iters:
-        logger.info("seed %d: AR-HMM iterations %d-%d (kappa %.3g)", seed, start, ar_iters, ar_kappa)
-        with watchdog.stage(f"the AR-HMM fit (iterations {start}-{ar_iters})"):
-            model, _ = kpms.fit_model(
-                model, data, metadata, start_iter=start, num_iters=ar_iters, ar_only=True, **options
-            )
-        start = ar_iters
-    if start < total:
-        logger.info("seed %d: full-model iterations %d-%d (kappa %.3g)", seed, start, total, full_kappa)
-        model = kpms.update_hypparams(model, kappa=full_kappa)
-        with watchdog.stage(f"the full-model fit (iterations {start}-{total})"):
-            kpms.fit_model(model, data, metadata, start_iter=start, num_iters=total, ar_only=False, **options)
+    node = f"fit_kpms_model_seed{seed}"
+    host_data = workers.on_host(data)
+    start = resumable_snapshot(workspace, expected, seed)
+    if start is None:
+        model, start = (
+            watchdog.call(
+                workers.init_fit, workspace, host_data, metadata, config, pca, seed, ar_kappa,
+                what=f"{node}, model initialisation", hint=hint,
+            ),
+            0,
+        )  # fmt: skip
+        with h5py.File(workspace.path, "a") as f:
+            f.attrs["fingerprint"] = expected
+    else:
+        model = workers.on_host(workspace.model(start))
+    phases = [(ar_iters, True, ar_kappa, "AR-HMM"), (total, False, full_kappa, "full-model")]
+    for stop, ar_only, kappa, label in phases:
+        if start >= stop:
+            continue
+        logger.info("seed %d: %s iterations %d-%d (kappa %.3g)", seed, label, start, stop, kappa)
+        model = watchdog.call(
+            workers.fit_phase, model, host_data, metadata, start, stop, ar_only, kappa, options,
+            what=f"{node}, the {label} fit (iterations {start}-{stop})", hint=hint,
+        )  # fmt: skip
+        start = stop
     reached = workspace.iterations()[-1]
     if reached < total:
         raise RuntimeError(

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from unsupervised_aging.pipelines.kpms_training.kpms_data import with_indexes
+from unsupervised_aging.kpms.watchdog import Watchdog
+from unsupervised_aging.pipelines.kpms_training import workers
 from unsupervised_aging.pipelines.kpms_training.settings import TrainingSettings
-from unsupervised_aging.pipelines.kpms_training.watchdog import StallWatchdog
 
 logger = logging.getLogger(__name__)
 
@@ -25,39 +25,20 @@ def median_duration_ms(model: dict[str, Any], data: dict[str, Any], fps: float) 
     return float(np.median(durations) * 1000.0 / fps)
 
 
-def scan_fit(
-    data: dict, metadata: tuple, config: dict, pca: Any, kappa: float, iters: int, seed: int
-) -> dict[str, Any]:
-    """A short AR-HMM fit at one kappa, kept in memory (no checkpoint)."""
-    import jax.random as jr
-    import keypoint_moseq as kpms
-
-    model = kpms.init_model(data, pca=pca, seed=jr.PRNGKey(seed), **with_indexes(config))
-    model = kpms.update_hypparams(model, kappa=float(kappa))
-    model, _ = kpms.fit_model(
-        model,
-        data,
-        metadata,
-        num_iters=iters,
-        ar_only=True,
-        save_every_n_iters=None,
-        generate_progress_plots=False,
-        parallel_message_passing=False,
-    )
-    return model
-
-
 def calibrate(
     data: dict[str, Any],
     metadata: tuple,
     config: dict[str, Any],
     pca: Any,
     settings: TrainingSettings,
-    watchdog: StallWatchdog,
+    watchdog: Watchdog,
+    hint: str,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Scan ``kappa_scan.values``, bisect between the bracketing pair, pick the closest to the target.
 
     A fixed ``settings.kappa`` skips the scan. The full model gets ``kappa / full_kappa_ratio``.
+    Each scan fit runs in ``watchdog``'s worker; a stalled one raises ``StallError`` naming it,
+    with ``hint``.
 
     Returns
     -------
@@ -68,13 +49,16 @@ def calibrate(
         ``config`` with ``trans_hypparams.kappa`` set to the full model's kappa.
     """
     target, scan = settings.target_duration_ms, settings.kappa_scan
+    host_data = workers.on_host(data)
     rows: list[dict[str, Any]] = []
     if settings.kappa is not None:
         rows.append({"kappa": settings.kappa, "median_duration_ms": np.nan, "source": "parameters"})
 
     def run(kappa: float, source: str) -> None:
-        with watchdog.stage(f"the kappa scan (AR-HMM at kappa {kappa:.3g})"):
-            model = scan_fit(data, metadata, config, pca, kappa, scan.num_iters, scan.seed)
+        model = watchdog.call(
+            workers.scan_fit, host_data, metadata, config, pca, kappa, scan.num_iters, scan.seed,
+            what=f"calibrate_kappa, the kappa scan (AR-HMM at kappa {kappa:.3g})", hint=hint,
+        )  # fmt: skip
         duration = median_duration_ms(model, data, float(config["fps"]))
         rows.append({"kappa": kappa, "median_duration_ms": duration, "source": source})
         logger.info("kappa %.3g: median syllable duration %.0f ms", kappa, duration)

@@ -7,12 +7,8 @@ from typing import Any
 
 import pandas as pd
 
-from unsupervised_aging.pipelines.kpms_training.kpms_data import (
-    PoseLoaders,
-    pose_loaders_by_name,
-    training_fps,
-    training_names,
-)
+from unsupervised_aging.kpms.poses import PoseLoaders, loaders_by_name
+from unsupervised_aging.pipelines.kpms_training.kpms_data import training_fps, training_names
 from unsupervised_aging.pipelines.kpms_training.settings import PARAMETERS_FILE, TrainingSettings
 
 
@@ -32,7 +28,7 @@ def build_config(
     import keypoint_moseq as kpms
 
     names = training_names(training_set, poses)
-    bodyparts = pose_loaders_by_name(poses)[names[0]]().bodyparts
+    bodyparts = loaders_by_name(poses)[names[0]]().bodyparts
     if settings.bodyparts and list(settings.bodyparts) != bodyparts:
         raise ValueError(
             f"Pose files have keypoints {bodyparts}, {PARAMETERS_FILE} expects {list(settings.bodyparts)}; "

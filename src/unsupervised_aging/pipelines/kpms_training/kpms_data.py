@@ -3,22 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from unsupervised_aging.kpms.poses import PoseLoaders, loaders_by_name
 from unsupervised_aging.pose import Pose
 
 logger = logging.getLogger(__name__)
-
-PoseLoaders = Mapping[str, Callable[[], Pose]]
-
-
-def pose_loaders_by_name(poses: PoseLoaders) -> dict[str, Callable[[], Pose]]:
-    """Key the partitions of ``poses`` by video name (partition ids less a ``.h5`` suffix)."""
-    return {key.removesuffix(".h5"): load for key, load in poses.items()}
 
 
 def training_names(training_set: pd.DataFrame, poses: PoseLoaders) -> list[str]:
@@ -34,7 +27,7 @@ def training_names(training_set: pd.DataFrame, poses: PoseLoaders) -> list[str]:
     names = sorted(dict.fromkeys(training_set["name"].astype(str)))
     if not names:
         raise ValueError("training_set: no videos to train on; check preprocessing's sampling parameters")
-    missing = sorted(set(names) - set(pose_loaders_by_name(poses)))
+    missing = sorted(set(names) - set(loaders_by_name(poses)))
     if missing:
         raise ValueError(
             f"training_set names {len(missing)} video(s) without a pose file in 'poses' "
@@ -99,7 +92,7 @@ def load_training_poses(
     ValueError
         If a video's keypoints differ from ``bodyparts`` or every training video is all-NaN.
     """
-    loaders = pose_loaders_by_name(poses)
+    loaders = loaders_by_name(poses)
     use_idx = [bodyparts.index(b) for b in use_bodyparts]
     coordinates: dict[str, np.ndarray] = {}
     confidences: dict[str, np.ndarray] = {}
@@ -125,16 +118,6 @@ def load_training_poses(
             "check the pose files or use_bodyparts in parameters_kpms_training.yml"
         )
     return coordinates, confidences
-
-
-def with_indexes(config: dict[str, Any]) -> dict[str, Any]:
-    """Add ``anterior_idxs``/``posterior_idxs`` as ``kpms.load_config`` does."""
-    use = list(config["use_bodyparts"])
-    return {
-        **config,
-        "anterior_idxs": np.array([use.index(b) for b in config["anterior_bodyparts"]]),
-        "posterior_idxs": np.array([use.index(b) for b in config["posterior_bodyparts"]]),
-    }
 
 
 def format_training_data(

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from unsupervised_aging.datasets.kpms_checkpoint import KpmsCheckpoint
-from unsupervised_aging.pipelines.kpms_training.kpms_data import PoseLoaders, load_training_poses
+from unsupervised_aging.kpms.poses import PoseLoaders
+from unsupervised_aging.pipelines.kpms_training.kpms_data import load_training_poses
 from unsupervised_aging.pipelines.kpms_training.settings import TrainingSettings
 
 logger = logging.getLogger(__name__)

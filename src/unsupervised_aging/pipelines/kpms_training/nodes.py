@@ -13,14 +13,15 @@ from typing import Any
 import pandas as pd
 
 from unsupervised_aging.datasets.kpms_checkpoint import KpmsCheckpoint
+from unsupervised_aging.kpms.poses import PoseLoaders
+from unsupervised_aging.kpms.watchdog import Watchdog
 from unsupervised_aging.pipelines.kpms_training import fitting, kappa, kpms_config, pca, selection
-from unsupervised_aging.pipelines.kpms_training.kpms_data import PoseLoaders, format_training_data
+from unsupervised_aging.pipelines.kpms_training.kpms_data import format_training_data
 from unsupervised_aging.pipelines.kpms_training.settings import TrainingSettings
-from unsupervised_aging.pipelines.kpms_training.watchdog import StallWatchdog
 
 STALL_HINT = (
-    "Rerun the pipeline to resume from the last snapshot; if it stalls again, check that jaxlib is "
-    ">= 0.11.1 (`uv sync --frozen`) or raise kpms_training.stall_timeout_s on an overloaded machine."
+    "Rerun to resume from the last snapshot (`kedro run --pipeline kpms_training`); if it stalls again, "
+    "check that jaxlib is >= 0.11.1 (`uv sync --frozen`) or raise kpms_training.stall_timeout_s."
 )
 
 
@@ -66,8 +67,8 @@ def calibrate_kappa(
     """
     settings = TrainingSettings.from_params(params)
     data, metadata, _ = format_training_data(poses, training_set, config, settings.max_frames_per_video)
-    watchdog = StallWatchdog("calibrate_kappa", settings.stall_timeout_s, STALL_HINT)
-    return kappa.calibrate(data, metadata, config, pca, settings, watchdog)
+    with Watchdog(settings.stall_timeout_s) as watchdog:
+        return kappa.calibrate(data, metadata, config, pca, settings, watchdog, STALL_HINT)
 
 
 def fit_kpms_model(
@@ -82,8 +83,9 @@ def fit_kpms_model(
 ) -> tuple[KpmsCheckpoint, pd.DataFrame]:
     """AR-HMM warm-up then the full keypoint-SLDS for one seed, resuming an interrupted fit.
 
-    See ``fitting.fit_seed``. A stage that makes no progress for ``stall_timeout_s`` stops the
-    process with one line naming this node (``fit_kpms_model_seed<seed>``) and the stage.
+    See ``fitting.fit_seed``. The JAX calls run in a watchdog worker process: a stage that makes
+    no progress (no Gibbs iteration, no CPU) for ``stall_timeout_s`` fails with one line naming
+    this node (``fit_kpms_model_seed<seed>``) and the stage.
 
     Parameters
     ----------
@@ -104,10 +106,10 @@ def fit_kpms_model(
     settings = TrainingSettings.from_params(params)
     ar_kappa = float(kappa_scan.loc[kappa_scan["selected"].astype(bool), "kappa"].iloc[0])
     data, metadata, names = format_training_data(poses, training_set, config, settings.max_frames_per_video)
-    watchdog = StallWatchdog(f"fit_kpms_model_seed{seed}", settings.stall_timeout_s, STALL_HINT)
-    checkpoint = fitting.fit_seed(
-        data, metadata, names, config, pca, ar_kappa, workspace, settings, seed, watchdog
-    )
+    with Watchdog(settings.stall_timeout_s) as watchdog:
+        checkpoint = fitting.fit_seed(
+            data, metadata, names, config, pca, ar_kappa, workspace, settings, seed, watchdog, STALL_HINT
+        )
     return checkpoint, fitting.fit_history(checkpoint, data, float(config["fps"]), settings.ar_iters)
 
 

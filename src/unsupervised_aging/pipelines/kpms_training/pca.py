@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from unsupervised_aging.pipelines.kpms_training.kpms_data import with_indexes
+from unsupervised_aging.kpms.config import with_indexes
 from unsupervised_aging.pipelines.kpms_training.settings import PARAMETERS_FILE, TrainingSettings
 
 logger = logging.getLogger(__name__)
