@@ -44,9 +44,16 @@ def table() -> pd.DataFrame:
 
 
 def small_params(models: tuple[str, ...] = ("dummy_mean", "elastic_net", "knn")) -> dict:
-    """The project's default parameters, cut to a few fast models, sequential, one CV repeat."""
+    """The project's default parameters cut to a few fast models: sequential, one CV repeat, one
+    feature set (all), no permutations."""
     params = copy.deepcopy(yaml.safe_load(PARAMETERS.read_text())["model_evaluation"])
     params["models"] = {name: params["models"][name] for name in models}
+    params["feature_sets"] |= {
+        "models": [m for m in models if m != "dummy_mean"][:1],
+        "sets": {"all": {"patterns": ["*"], "families": []}},
+    }
+    params["permutation"] |= {"n_permutations": 0, "chunk_size": 1}
+    params["bootstrap"] |= {"n_resamples": 200}
     params |= {"seeds": [0], "n_jobs": 1, "outer_folds": 4}
     return params
 
@@ -54,3 +61,37 @@ def small_params(models: tuple[str, ...] = ("dummy_mean", "elastic_net", "knn"))
 @pytest.fixture
 def params() -> dict:
     return small_params()
+
+
+def evaluate(table: pd.DataFrame, params: dict) -> dict[str, pd.DataFrame]:
+    """Every node up to the summary, in memory: ``predictions``, ``metrics``, ``summary``, ...
+
+    Permutation chunks run when ``params`` asks for permutations.
+    """
+    from unsupervised_aging.pipelines.model_evaluation import nodes
+    from unsupervised_aging.pipelines.model_evaluation.settings import load_settings
+
+    settings = load_settings(params)
+    inputs = nodes.prepare_inputs(table, params)
+    splits, plan = nodes.plan_evaluation(inputs, params)
+    repeats = [nodes.evaluate_repeat(inputs, splits, params, repeat=r) for r in range(len(settings.seeds))]
+    predictions, train, metrics = nodes.collect_results(*repeats)
+    null = nodes.collect_permutations(
+        *[
+            nodes.run_permutations(inputs, splits, params, chunk=c)
+            for c in range(settings.permutation.n_chunks)
+        ]
+    )
+    summary, comparisons, coverage = nodes.summarise_results(predictions, train, metrics, null, params)
+    return {
+        "inputs": inputs,
+        "splits": splits,
+        "plan": plan,
+        "predictions": predictions,
+        "train_predictions": train,
+        "metrics": metrics,
+        "null": null,
+        "summary": summary,
+        "comparisons": comparisons,
+        "coverage": coverage,
+    }

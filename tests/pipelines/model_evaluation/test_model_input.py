@@ -5,7 +5,22 @@ import logging
 import numpy as np
 import pytest
 
-from unsupervised_aging.pipelines.model_evaluation.nodes import prepare_model_input
+from unsupervised_aging.pipelines.model_evaluation.nodes import prepare_inputs
+
+
+def prepare_model_input(table, params):
+    """The age target's model input, as the pipeline's first node makes it."""
+    return prepare_inputs(table, params | {"targets": ["age"]})["age"]
+
+
+def test_every_target_present_gets_an_input_without_the_others_as_features(table, params):
+    inputs = prepare_inputs(
+        table.drop(columns="frailty_index"), params | {"targets": ["age", "frailty_index", "x"]}
+    )
+    assert list(inputs) == ["age"]
+    frailty = prepare_inputs(table, params)["frailty_index"]
+    assert "age" not in frailty.feature_names and "frailty_index" not in frailty.feature_names
+    np.testing.assert_array_equal(frailty.covariate, table["age"])
 
 
 def test_features_exclude_targets_ids_and_text_columns(table, params):
@@ -37,7 +52,7 @@ def test_videos_without_target_dropped_and_logged(table, params, caplog):
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (lambda t: t.drop(columns="age"), "no target column 'age'"),
+        (lambda t: t.drop(columns="age"), r"none of the target columns \['age'\]"),
         (lambda t: t.assign(age=t["age"].astype(object).where(t.index != 3, "old")), "'age' is not numeric"),
         (lambda t: t.assign(age=12.0), "'age' is constant"),
         (lambda t: t.drop(columns="mouse_id"), "no group column 'mouse_id'"),

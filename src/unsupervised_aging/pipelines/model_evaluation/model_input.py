@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,10 @@ class ModelInput:
         ``n_features`` column names, in the order of ``X``'s columns.
     target, group
         The column names the user chose.
+    covariate
+        ``(n_videos,)`` the covariate of the age-only baselines (``age``; NaN where missing).
+    feature_sets
+        Feature set name -> ``(n_set_features,)`` column indices into ``X`` (``feature_sets``).
     """
 
     X: np.ndarray
@@ -42,6 +46,8 @@ class ModelInput:
     feature_names: list[str]
     target: str
     group: str
+    covariate: np.ndarray
+    feature_sets: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_groups(self) -> int:
@@ -74,6 +80,7 @@ def prepare_model_input(
     id_column: str,
     exclude_columns: list[str],
     min_groups: int,
+    covariate: str,
 ) -> ModelInput:
     """Validate a features table and split it into features, target, groups and names.
 
@@ -94,6 +101,8 @@ def prepare_model_input(
         Columns never used as features.
     min_groups
         Fewest distinct groups the cross-validation needs (the number of outer folds).
+    covariate
+        Column of the age-only baselines (kept out of the features; NaN when absent).
 
     Returns
     -------
@@ -140,7 +149,7 @@ def prepare_model_input(
         logger.warning("%s has no '%s' column; naming videos row_<i>", SOURCE, id_column)
         names = np.array([f"row_{i}" for i in range(len(table))])
 
-    reserved = {target, group, id_column, *exclude_columns}
+    reserved = {target, group, id_column, covariate, *exclude_columns}
     candidates = [c for c in table.columns if c not in reserved]
     numeric = [c for c in candidates if pd.api.types.is_numeric_dtype(table[c]) or table[c].dtype == bool]
     left_out = [c for c in candidates if c not in numeric]
@@ -172,4 +181,9 @@ def prepare_model_input(
         feature_names=[str(c) for c in features.columns],
         target=target,
         group=group,
+        covariate=(
+            pd.to_numeric(table[covariate], errors="coerce").to_numpy(dtype=float)
+            if covariate in table.columns
+            else np.full(len(table), np.nan)
+        ),
     )

@@ -18,11 +18,13 @@ from __future__ import annotations
 from typing import Any
 
 from kedro.utils import load_obj
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.compose import TransformedTargetRegressor
 from sklearn.feature_selection import SelectKBest, VarianceThreshold, f_regression
 from sklearn.impute import SimpleImputer
+from sklearn.linear_model import Ridge
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import RobustScaler, StandardScaler
+from sklearn.preprocessing import RobustScaler, SplineTransformer, StandardScaler
 
 _SCALERS = {"standard": StandardScaler, "robust": RobustScaler}
 _THREAD_ARGUMENTS = ("thread_count", "n_jobs")
@@ -75,18 +77,18 @@ def build_model(
     """
     steps = {**preprocessing, **(spec.get("preprocessing") or {})}
     pipeline_steps: list[tuple[str, Any]] = [
-        ("impute", SimpleImputer(strategy=steps.get("imputer", "median"), keep_empty_features=True))
+        ("impute", SimpleImputer(strategy=steps["imputer"], keep_empty_features=True))
     ]
-    if steps.get("variance_threshold") is not None:
+    if steps["variance_threshold"] is not None:
         pipeline_steps.append(("variance", VarianceThreshold(threshold=float(steps["variance_threshold"]))))
-    scaler = steps.get("scaler")
+    scaler = steps["scaler"]
     if scaler:
         if scaler not in _SCALERS:
             raise ValueError(
                 f"model_evaluation.preprocessing.scaler: unknown {scaler!r}; use one of {list(_SCALERS)}"
             )
         pipeline_steps.append(("scale", _SCALERS[scaler]()))
-    if steps.get("select_k_best"):
+    if steps["select_k_best"]:
         pipeline_steps.append(("select", SelectKBest(f_regression, k=int(steps["select_k_best"]))))
 
     regressor = _regressor(spec, threads)
@@ -102,17 +104,36 @@ def build_model(
     return Pipeline(pipeline_steps), grid
 
 
-def model_names(models: dict[str, Any]) -> list[str]:
-    """Names of the suite's models, checked to be usable as Kedro dataset and node names.
+class SplineRegressor(RegressorMixin, BaseEstimator):
+    """A smooth function of one column: cubic B-splines on quantile knots, then ridge.
 
-    Raises
-    ------
-    ValueError
-        A name with characters other than letters, digits and underscores.
+    The age-only "spline of age" baseline (``age_baselines.age_spline`` in the YAML).
+
+    Parameters
+    ----------
+    n_knots
+        Knots of the spline (placed at quantiles of the training values).
+    alpha
+        Ridge penalty on the spline coefficients.
     """
-    for name in models:
-        if not str(name).replace("_", "").isalnum():
-            raise ValueError(
-                f"model_evaluation.models: model name {name!r} must use letters, digits and underscores only"
-            )
-    return [str(name) for name in models]
+
+    def __init__(self, n_knots: int = 4, alpha: float = 1.0) -> None:
+        self.n_knots = n_knots
+        self.alpha = alpha
+
+    def fit(self, X, y):
+        self.pipeline_ = Pipeline(
+            [
+                (
+                    "spline",
+                    SplineTransformer(
+                        n_knots=self.n_knots, degree=3, knots="quantile", extrapolation="linear"
+                    ),
+                ),
+                ("ridge", Ridge(alpha=self.alpha)),
+            ]
+        ).fit(X, y)
+        return self
+
+    def predict(self, X):
+        return self.pipeline_.predict(X)

@@ -1,17 +1,14 @@
-"""Nested cross-validation grouped by animal, repeated over seeds, with split-conformal intervals.
+"""Outer folds grouped by animal (one CV repeat per seed), their metrics, and permutation importance.
 
-Outer folds (grouped K-fold, one shuffle per seed) give the estimate; inside each outer training
-fold a grouped hold-out of animals calibrates the conformal intervals and grouped inner folds on
-the rest choose hyperparameters. The chosen pipeline is then refitted on the whole outer training
-fold for the point predictions. No animal is ever in both the data a step is fitted on and the
-data it is scored on.
+Outer folds (grouped K-fold, one shuffle of the mice per seed) give the estimate; what happens
+inside each outer fold is ``procedure.run_fold``. No animal is ever in both the data a step is
+fitted on and the data it is scored on (asserted here and there).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,24 +16,15 @@ import joblib
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
-from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
-from sklearn.model_selection import GridSearchCV, GroupKFold, GroupShuffleSplit
 from threadpoolctl import threadpool_limits
 from tqdm.auto import tqdm
 
-from unsupervised_aging.pipelines.model_evaluation.conformal import conformal_quantile, coverage
+from unsupervised_aging.pipelines.model_evaluation.conformal import covered
 from unsupervised_aging.pipelines.model_evaluation.model_input import ModelInput
 from unsupervised_aging.pipelines.model_evaluation.model_suite import build_model
+from unsupervised_aging.pipelines.model_evaluation.procedure import grouped_kfold
 
 logger = logging.getLogger(__name__)
-
-
-def _grouped_kfold(n_splits: int, seed: int) -> GroupKFold:
-    """sklearn's GroupKFold with shuffled groups (sklearn >= 1.6) or plain GroupKFold before."""
-    try:
-        return GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-    except TypeError:  # sklearn < 1.6: no shuffle; folds then balance sizes deterministically
-        return GroupKFold(n_splits=n_splits)
 
 
 def outer_splits(names: np.ndarray, groups: np.ndarray, n_folds: int, seeds: list[int]) -> pd.DataFrame:
@@ -60,7 +48,7 @@ def outer_splits(names: np.ndarray, groups: np.ndarray, n_folds: int, seeds: lis
     frames = []
     for repeat, seed in enumerate(seeds):
         fold = np.full(len(groups), -1)
-        for k, (_, test) in enumerate(_grouped_kfold(n_folds, int(seed)).split(names, groups=groups)):
+        for k, (_, test) in enumerate(grouped_kfold(n_folds, int(seed)).split(names, groups=groups)):
             fold[test] = k
         frames.append(
             pd.DataFrame(
@@ -88,35 +76,9 @@ def check_no_group_leakage(splits: pd.DataFrame) -> None:
 
 
 @dataclass(frozen=True)
-class CVSettings:
-    """How one model is evaluated inside each outer fold.
+class Fold:
+    """One outer fold: its repeat, seed, index and ``(n,)`` training and test row indices."""
 
-    Attributes
-    ----------
-    inner_folds
-        Grouped folds for the hyperparameter search.
-    inner_scoring
-        sklearn scorer name used to pick hyperparameters.
-    alpha
-        Conformal miscoverage (0.1 → 90 % intervals).
-    calibration_fraction
-        Share of the outer training animals held out to calibrate the intervals; 0 → no intervals.
-    preprocessing
-        Suite-wide pipeline steps (see ``model_suite.build_model``).
-    n_jobs
-        Outer folds fitted in parallel (joblib; -1 = all cores).
-    """
-
-    inner_folds: int
-    inner_scoring: str
-    alpha: float
-    calibration_fraction: float
-    preprocessing: dict[str, Any]
-    n_jobs: int
-
-
-@dataclass(frozen=True)
-class _Fold:
     repeat: int
     seed: int
     fold: int
@@ -124,254 +86,58 @@ class _Fold:
     test: np.ndarray
 
 
-def _folds(splits: pd.DataFrame) -> list[_Fold]:
+def folds_of(splits: pd.DataFrame) -> list[Fold]:
+    """The outer folds of (part of) a ``cv_splits`` table, in repeat and fold order."""
     folds = []
     for (repeat, seed), part in splits.groupby(["repeat", "seed"], sort=True):
         rows = part["row"].to_numpy()
         for fold in sorted(part["fold"].unique()):
             in_test = part["fold"].to_numpy() == fold
             folds.append(
-                _Fold(int(repeat), int(seed), int(fold), np.sort(rows[~in_test]), np.sort(rows[in_test]))
+                Fold(int(repeat), int(seed), int(fold), np.sort(rows[~in_test]), np.sort(rows[in_test]))
             )
     return folds
 
 
-def _fold_seed(seed: int, fold: int) -> int:
+def fold_seed(seed: int, fold: int) -> int:
+    """Seed of everything random inside outer fold ``fold`` of the repeat seeded ``seed``."""
     return int(np.random.default_rng([seed, fold]).integers(2**31 - 1))
 
 
-def _search(
-    pipeline: Any,
-    grid: dict,
-    X: np.ndarray,
-    y: np.ndarray,
-    groups: np.ndarray,
-    settings: CVSettings,
-    seed: int,
-) -> dict[str, Any]:
-    """Best hyperparameters by grouped inner CV (a grid with one candidate needs no search)."""
-    if all(len(values) == 1 for values in grid.values()):
-        return {key: values[0] for key, values in grid.items()}
-    n_inner = min(settings.inner_folds, len(np.unique(groups)))
-    if n_inner < 2:
-        raise ValueError(
-            "too few animals in an outer training fold for inner cross-validation; lower "
-            "model_evaluation.outer_folds or model_evaluation.conformal.calibration_fraction"
-        )
-    search = GridSearchCV(
-        pipeline,
-        grid,
-        scoring=settings.inner_scoring,
-        cv=_grouped_kfold(n_inner, seed),
-        refit=False,
-        n_jobs=1,
-    )
-    search.fit(X, y, groups=groups)
-    return search.best_params_
-
-
-def _fit_outer_fold(
-    data: ModelInput, y: np.ndarray, fold: _Fold, spec: dict[str, Any], settings: CVSettings, threads: int
-) -> dict[str, Any]:
-    """Tune, calibrate and refit one model on one outer training fold; predict its test fold.
-
-    BLAS and OpenMP pools (HistGradientBoosting) are capped at ``threads``: on small folds idle
-    OpenMP threads spinning on busy cores otherwise cost more than the fits themselves.
-    """
-    with threadpool_limits(limits=threads):
-        return _fit_outer_fold_limited(data, y, fold, spec, settings, threads)
-
-
-def _check_disjoint(first: np.ndarray, second: np.ndarray, fold: _Fold, what: str) -> None:
-    if np.intersect1d(first, second).size:
-        raise AssertionError(
-            f"group leakage: repeat {fold.repeat} fold {fold.fold} shares animals between {what}"
-        )
-
-
-def _fit_outer_fold_limited(
-    data: ModelInput, y: np.ndarray, fold: _Fold, spec: dict[str, Any], settings: CVSettings, threads: int
-) -> dict[str, Any]:
-    started = time.perf_counter()
-    X, groups = data.X, data.groups
-    train, test = fold.train, fold.test
-    _check_disjoint(groups[train], groups[test], fold, "train and test")
-    pipeline, grid = build_model(spec, settings.preprocessing, threads)
-    seed = _fold_seed(fold.seed, fold.fold)
-
-    proper, calibration = train, np.array([], dtype=int)
-    if settings.calibration_fraction > 0:
-        holdout = GroupShuffleSplit(n_splits=1, test_size=settings.calibration_fraction, random_state=seed)
-        proper_pos, calibration_pos = next(holdout.split(X[train], groups=groups[train]))
-        proper, calibration = train[proper_pos], train[calibration_pos]
-        _check_disjoint(groups[proper], groups[calibration], fold, "fit and calibration")
-
-    best = _search(pipeline, grid, X[proper], y[proper], groups[proper], settings, seed)
-    half_width = np.nan
-    if len(calibration):
-        calibrated = clone(pipeline).set_params(**best).fit(X[proper], y[proper])
-        half_width = conformal_quantile(
-            np.abs(y[calibration] - calibrated.predict(X[calibration])), settings.alpha
-        )
-    final = clone(pipeline).set_params(**best).fit(X[train], y[train])
-    predicted = final.predict(X[test])
-    return {
-        "fold": fold,
-        "predicted": np.asarray(predicted, dtype=float),
-        "half_width": half_width,
-        "best_params": best,
-        "n_calibration": len(calibration),
-        "fit_seconds": time.perf_counter() - started,
-    }
-
-
-def _threads(n_jobs: int, n_tasks: int) -> int:
-    """Threads per regressor: one when folds already run in parallel, else all requested cores."""
-    workers = joblib.effective_n_jobs(n_jobs)
-    return 1 if workers > 1 and n_tasks > 1 else max(1, workers)
-
-
-def evaluate_model(
-    data: ModelInput,
-    splits: pd.DataFrame,
-    model: str,
-    spec: dict[str, Any],
-    settings: CVSettings,
-    y: np.ndarray | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Nested grouped CV of one model over every outer fold of every repeat.
-
-    Parameters
-    ----------
-    data
-        Validated model input.
-    splits
-        Outer fold of each video per repeat (``outer_splits``).
-    model
-        Name written into the outputs.
-    spec
-        The model's YAML entry.
-    settings
-        Inner CV, conformal and parallelism settings.
-    y
-        ``(n_videos,)`` target to use instead of ``data.y`` (the shuffled control).
-
-    Returns
-    -------
-    predictions
-        One row per video, repeat and model: ``name``, ``group``, ``repeat``, ``fold``, ``model``,
-        ``true``, ``predicted``, ``interval_low``, ``interval_high``.
-    folds
-        One row per outer fold: ``model``, ``repeat``, ``seed``, ``fold``, ``n_train``, ``n_test``,
-        ``n_calibration``, ``interval_half_width``, ``best_params`` (JSON), ``fit_seconds``.
-    """
-    y = data.y if y is None else np.asarray(y, dtype=float)
-    folds = _folds(splits)
-    threads = _threads(settings.n_jobs, len(folds))
-    jobs = (joblib.delayed(_fit_outer_fold)(data, y, fold, spec, settings, threads) for fold in folds)
-    runner = joblib.Parallel(n_jobs=settings.n_jobs, return_as="generator")
-    results = list(tqdm(runner(jobs), total=len(folds), desc=f"nested CV {model}", leave=False))
-
-    prediction_frames, fold_rows = [], []
-    for result in results:
-        fold: _Fold = result["fold"]
-        predicted, half = result["predicted"], result["half_width"]
-        prediction_frames.append(
-            pd.DataFrame(
-                {
-                    "name": data.names[fold.test],
-                    "group": data.groups[fold.test],
-                    "repeat": fold.repeat,
-                    "fold": fold.fold,
-                    "model": model,
-                    "true": y[fold.test],
-                    "predicted": predicted,
-                    "interval_low": predicted - half,
-                    "interval_high": predicted + half,
-                }
-            )
-        )
-        fold_rows.append(
-            {
-                "model": model,
-                "repeat": fold.repeat,
-                "seed": fold.seed,
-                "fold": fold.fold,
-                "n_train": len(fold.train),
-                "n_test": len(fold.test),
-                "n_calibration": result["n_calibration"],
-                "interval_half_width": half,
-                "best_params": json.dumps(result["best_params"], sort_keys=True, default=str),
-                "fit_seconds": round(result["fit_seconds"], 3),
-            }
-        )
-    fold_table = pd.DataFrame(fold_rows)
-    logger.info(
-        "Model '%s': %d outer folds in %.1f s of fitting", model, len(folds), fold_table["fit_seconds"].sum()
-    )
-    return pd.concat(prediction_frames, ignore_index=True), fold_table
-
-
 def fold_metrics(predictions: pd.DataFrame, folds: pd.DataFrame) -> pd.DataFrame:
-    """R², MAE, RMSE and conformal coverage per model, repeat and outer fold.
+    """Per-fold R², MAE, RMSE and interval coverage, joined to the fold rows.
 
     Parameters
     ----------
     predictions
-        Rows as ``evaluate_model`` returns them (several models allowed).
+        Out-of-fold rows (``target``, ``model``, ``repeat``, ``fold``, ``true``, ``predicted``,
+        ``interval_low``, ``interval_high``).
     folds
-        Matching fold rows.
+        Matching fold rows (``evaluation.evaluate_repeat``).
 
     Returns
     -------
     pd.DataFrame
-        ``folds`` plus ``r2``, ``mae``, ``rmse``, ``coverage``.
+        ``folds`` plus ``r2`` (scored against the fold's own mean: noisy with few mice per fold),
+        ``mae``, ``rmse``, ``coverage``.
     """
+    keys = ["target", "model", "repeat", "fold"]
     rows = []
-    for (model, repeat, fold), part in predictions.groupby(["model", "repeat", "fold"], sort=False):
+    for key, part in predictions.groupby(keys, sort=False):
         true, predicted = part["true"].to_numpy(), part["predicted"].to_numpy()
+        error = true - predicted
+        spread = np.sum((true - true.mean()) ** 2)
+        low, high = part["interval_low"].to_numpy(), part["interval_high"].to_numpy()
         rows.append(
-            {
-                "model": model,
-                "repeat": repeat,
-                "fold": fold,
-                "r2": r2_score(true, predicted) if len(part) > 1 and np.ptp(true) > 0 else np.nan,
-                "mae": mean_absolute_error(true, predicted),
-                "rmse": float(np.sqrt(mean_squared_error(true, predicted))),
-                "coverage": coverage(true, part["interval_low"].to_numpy(), part["interval_high"].to_numpy()),
+            dict(zip(keys, key, strict=True))
+            | {
+                "r2": 1 - np.sum(error**2) / spread if spread > 0 else np.nan,
+                "mae": float(np.mean(np.abs(error))),
+                "rmse": float(np.sqrt(np.mean(error**2))),
+                "coverage": float(covered(true, low, high).mean()) if not np.isnan(low).all() else np.nan,
             }
         )
-    return folds.merge(pd.DataFrame(rows), on=["model", "repeat", "fold"], how="left")
-
-
-def shuffled_target(y: np.ndarray, groups: np.ndarray, seed: int) -> np.ndarray:
-    """Permute the target across animals, keeping each animal's videos together.
-
-    Every animal receives the labels of another (random) animal, in random order; an animal with
-    more videos than its donor reuses the donor's labels cyclically. Labels stay shared within an
-    animal (as in the real data) but no longer relate to that animal's behaviour.
-
-    Parameters
-    ----------
-    y, groups
-        ``(n_videos,)`` target and animal of each video.
-    seed
-        Permutation seed.
-
-    Returns
-    -------
-    np.ndarray
-        ``(n_videos,)`` shuffled target.
-    """
-    rng = np.random.default_rng(seed)
-    unique = np.unique(groups)
-    donors = dict(zip(unique, rng.permutation(unique), strict=True))
-    shuffled = np.empty_like(y, dtype=float)
-    for group in unique:
-        rows = np.flatnonzero(groups == group)
-        labels = rng.permutation(y[groups == donors[group]])
-        shuffled[rows] = labels[np.arange(len(rows)) % len(labels)]
-    return shuffled
+    return folds.merge(pd.DataFrame(rows), on=keys, how="left")
 
 
 _SCORERS = {
@@ -439,47 +205,56 @@ def permutation_scores(
 
 def _fold_importance(
     data: ModelInput,
-    fold: _Fold,
+    fold: Fold,
     spec: dict[str, Any],
-    best: dict[str, Any],
-    settings: CVSettings,
+    params: dict[str, Any],
+    preprocessing: dict,
     options: dict,
 ) -> np.ndarray:
-    pipeline, _ = build_model(spec, settings.preprocessing, threads=1)
+    pipeline, _ = build_model(spec, preprocessing, threads=1)
     with threadpool_limits(limits=1):
-        fitted = clone(pipeline).set_params(**best).fit(data.X[fold.train], data.y[fold.train])
+        fitted = clone(pipeline).set_params(**params).fit(data.X[fold.train], data.y[fold.train])
         return permutation_scores(
             fitted,
             data.X[fold.test],
             data.y[fold.test],
-            scoring=str(options.get("scoring", "neg_mean_absolute_error")),
-            n_repeats=int(options.get("n_repeats", 5)),
-            seed=_fold_seed(fold.seed, fold.fold),
+            scoring=str(options["scoring"]),
+            n_repeats=int(options["n_repeats"]),
+            seed=fold_seed(fold.seed, fold.fold),
         )
 
 
 def feature_importance(
     data: ModelInput,
     splits: pd.DataFrame,
-    folds: pd.DataFrame,
-    spec: dict[str, Any],
-    settings: CVSettings,
+    chosen: pd.DataFrame,
+    models: dict[str, dict[str, Any]],
+    preprocessing: dict[str, Any],
     options: dict[str, Any],
+    n_jobs: int,
 ) -> pd.DataFrame:
-    """Permutation importance of one model on its outer test folds.
+    """Permutation importance of the headline procedure on its outer test folds.
 
-    The model is refitted on each outer training fold with the hyperparameters the nested CV
-    chose there, and its features are permuted in that fold's test videos only.
+    In each outer fold the candidate the procedure chose there (model and parameters) is refitted on
+    the outer training fold and its features are permuted in that fold's test videos only.
 
     Parameters
     ----------
-    data, splits, spec, settings
-        As for ``evaluate_model``.
-    folds
-        That model's fold rows (``best_params`` per repeat and fold).
+    data
+        Model input of one target.
+    splits
+        Its outer folds (``cv_splits`` rows of the target).
+    chosen
+        The headline's fold rows (``repeat``, ``fold``, ``chosen_model``, ``chosen_params``).
+    models
+        The suite's YAML entries.
+    preprocessing
+        Suite-wide preprocessing.
     options
         ``scoring`` (see ``permutation_scores``), ``n_repeats`` (permutations per feature),
-        ``cv_repeats`` (how many CV repeats to use; null = all), ``top``.
+        ``cv_repeats`` (CV repeats used), ``top``.
+    n_jobs
+        Folds in parallel.
 
     Returns
     -------
@@ -487,16 +262,20 @@ def feature_importance(
         The ``top`` features by mean importance: ``rank``, ``feature``, ``importance_mean``,
         ``importance_std`` (across folds), ``n_folds``.
     """
-    cv_repeats = options.get("cv_repeats")
-    chosen = [f for f in _folds(splits) if cv_repeats is None or f.repeat < int(cv_repeats)]
-    best = {(r.repeat, r.fold): json.loads(r.best_params) for r in folds.itertuples()}
-    jobs = (
-        joblib.delayed(_fold_importance)(data, f, spec, best[(f.repeat, f.fold)], settings, options)
-        for f in chosen
-    )
-    runner = joblib.Parallel(n_jobs=settings.n_jobs, return_as="generator")
+    picked = [f for f in folds_of(splits) if f.repeat < int(options["cv_repeats"])]
+    by_fold = {(r.repeat, r.fold): r for r in chosen.itertuples()}
+    jobs = []
+    for f in picked:
+        row = by_fold[(f.repeat, f.fold)]
+        spec = models[row.chosen_model]
+        jobs.append(
+            joblib.delayed(_fold_importance)(
+                data, f, spec, json.loads(row.chosen_params), preprocessing, options
+            )
+        )
+    runner = joblib.Parallel(n_jobs=n_jobs, return_as="generator")
     per_fold = np.vstack(
-        list(tqdm(runner(jobs), total=len(chosen), desc="permutation importance", leave=False))
+        list(tqdm(runner(jobs), total=len(jobs), desc="permutation importance", leave=False))
     )
     table = pd.DataFrame(
         {
@@ -506,6 +285,6 @@ def feature_importance(
             "n_folds": len(per_fold),
         }
     )
-    table = table.sort_values("importance_mean", ascending=False).head(int(options.get("top", 20)))
+    table = table.sort_values("importance_mean", ascending=False).head(int(options["top"]))
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)

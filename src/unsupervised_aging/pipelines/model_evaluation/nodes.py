@@ -1,221 +1,260 @@
-"""Nodes of the model_evaluation pipeline: nested, animal-grouped CV of a regression suite.
+"""Nodes of the model_evaluation pipeline: several targets, a selection-aware headline, its tests.
 
-Every node takes the ``model_evaluation`` parameters dict (``params:model_evaluation``); see
-``conf/base/parameters_model_evaluation.yml`` for what each entry means.
+Every node takes the ``model_evaluation`` parameters dict (``params:model_evaluation``), read once
+into the frozen ``settings.Settings`` (a missing key fails loudly); see
+``conf/base/parameters_model_evaluation.yml`` for what each entry means and ``README.md`` here
+for the method.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from dataclasses import replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from sklearn.base import clone
+from threadpoolctl import threadpool_limits
 
-from unsupervised_aging.pipelines.model_evaluation import nested_cv, plots
-from unsupervised_aging.pipelines.model_evaluation.model_input import ModelInput
-from unsupervised_aging.pipelines.model_evaluation.model_input import prepare_model_input as _prepare
-from unsupervised_aging.pipelines.model_evaluation.summary import summarise
+from unsupervised_aging.pipelines.model_evaluation import evaluation, nested_cv, plots, summary
+from unsupervised_aging.pipelines.model_evaluation.feature_sets import resolve
+from unsupervised_aging.pipelines.model_evaluation.model_input import SOURCE, ModelInput, prepare_model_input
+from unsupervised_aging.pipelines.model_evaluation.procedure import SELECTED, candidates
+from unsupervised_aging.pipelines.model_evaluation.settings import Settings, load_settings
 
 logger = logging.getLogger(__name__)
 
-ModelResult = dict[str, pd.DataFrame]  # {"predictions": …, "folds": …}
+Inputs = dict[str, ModelInput]
 
 
-def _settings(params: dict[str, Any]) -> nested_cv.CVSettings:
-    conformal = params.get("conformal") or {}
-    return nested_cv.CVSettings(
-        inner_folds=int(params.get("inner_folds", 3)),
-        inner_scoring=str(params.get("inner_scoring", "neg_mean_absolute_error")),
-        alpha=float(conformal.get("alpha", 0.1)),
-        calibration_fraction=float(conformal.get("calibration_fraction", 0.25)),
-        preprocessing=dict(params.get("preprocessing") or {}),
-        n_jobs=int(params.get("n_jobs", 1)),
-    )
+def prepare_inputs(
+    features: pd.DataFrame, params: dict[str, Any], feature_catalogue: pd.DataFrame | None = None
+) -> Inputs:
+    """Validate the features table once per target present in it (see ``model_input``).
 
-
-def _spec(params: dict[str, Any], model: str) -> dict[str, Any]:
-    models = params.get("models") or {}
-    if model not in models:
-        raise ValueError(
-            f"model_evaluation.models has no model '{model}' (has: {', '.join(models)}); "
-            f"models are read from conf when the pipeline is created, "
-            "so edit the YAML rather than passing --params"
-        )
-    return models[model]
-
-
-def control_name(model: str) -> str:
-    """Name of the shuffled-target control of ``model`` in the outputs."""
-    return f"{model}_shuffled"
-
-
-def prepare_model_input(features: pd.DataFrame, params: dict[str, Any]) -> ModelInput:
-    """Validate the features table and pick features, target and groups (see ``model_input``)."""
-    return _prepare(
-        features,
-        target=str(params.get("target", "age")),
-        group=str(params.get("group", "mouse_id")),
-        id_column=str(params.get("id_column", "name")),
-        exclude_columns=list(params.get("exclude_columns") or []),
-        min_groups=int(params.get("outer_folds", 5)),
-    )
-
-
-def make_cv_splits(model_input: ModelInput, params: dict[str, Any]) -> pd.DataFrame:
-    """Outer test fold of each video for each repeat (one repeat per seed), grouped by animal.
+    Targets of ``model_evaluation.targets`` that the table lacks are skipped with a warning; none
+    present is an error. Every target and the covariate are kept out of the features.
 
     Returns
     -------
-    pd.DataFrame
-        ``row``, ``name``, ``group``, ``repeat``, ``seed``, ``fold``.
+    dict
+        Target -> ``ModelInput`` with its feature sets resolved (``feature_sets.resolve``).
     """
-    seeds = [int(seed) for seed in params.get("seeds", [0])]
-    if not seeds:
-        raise ValueError("model_evaluation.seeds is empty; give at least one seed (one CV repeat per seed)")
-    return nested_cv.outer_splits(
-        model_input.names, model_input.groups, int(params.get("outer_folds", 5)), seeds
+    settings = load_settings(params)
+    present = [t for t in settings.targets if t in features.columns]
+    missing = [t for t in settings.targets if t not in features.columns]
+    if not present:
+        raise ValueError(
+            f"{SOURCE} has none of the target columns {list(settings.targets)}; set model_evaluation.targets"
+        )
+    if missing:
+        logger.warning("%s has no column %s; those targets are skipped", SOURCE, ", ".join(missing))
+    inputs = {}
+    for target in present:
+        data = prepare_model_input(
+            features,
+            target=target,
+            group=settings.group,
+            id_column=settings.id_column,
+            exclude_columns=[*settings.targets, *settings.exclude_columns],
+            min_groups=settings.outer_folds,
+            covariate=settings.covariate,
+        )
+        sets = resolve(data.feature_names, settings.feature_sets, feature_catalogue)
+        inputs[target] = replace(data, feature_sets=sets)
+    return inputs
+
+
+def _fits_per_fold(pool: int, models: int, settings: Settings) -> int:
+    return pool * settings.inner_folds + models
+
+
+def plan_evaluation(inputs: Inputs, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Outer folds per target and repeat, and the projected cost of the heavy nodes (logged first).
+
+    The cost is projected from one timed fit of each model's first candidate on each target's whole
+    table, times the number of fits each node makes (inner folds x candidates + refits per outer
+    fold); the fits of smaller training folds are faster, so it is an upper estimate.
+
+    Returns
+    -------
+    cv_splits
+        ``target``, ``row``, ``name``, ``group``, ``repeat``, ``seed``, ``fold``.
+    plan
+        One row per heavy node: ``node``, ``n_fits``, ``projected_cpu_s``.
+    """
+    settings = load_settings(params)
+    splits = pd.concat(
+        [
+            nested_cv.outer_splits(
+                data.names, data.groups, settings.outer_folds, list(settings.seeds)
+            ).assign(target=target)
+            for target, data in inputs.items()
+        ],
+        ignore_index=True,
     )
-
-
-def evaluate_model(
-    model_input: ModelInput, cv_splits: pd.DataFrame, params: dict[str, Any], model: str
-) -> ModelResult:
-    """Nested CV of one model of the suite: predictions with conformal intervals, and fold details."""
-    predictions, folds = nested_cv.evaluate_model(
-        model_input, cv_splits, model, _spec(params, model), _settings(params)
+    seconds: dict[str, float] = {}
+    per_repeat = per_permutation = 0.0
+    n_repeat_fits = n_permutation_fits = 0
+    for data in inputs.values():
+        for variant in evaluation.variants(data, settings):
+            pool = candidates(variant.suite, settings.preprocessing, threads=1)
+            X = evaluation.design(data, variant)
+            fit_s = []
+            for candidate in pool:
+                if candidate.model not in seconds:
+                    started = time.process_time()
+                    with threadpool_limits(limits=1):
+                        clone(candidate.pipeline).fit(X, data.y)
+                    seconds[candidate.model] = time.process_time() - started
+                fit_s.append(seconds[candidate.model])
+            models = len(variant.suite) if variant.per_model else 1
+            n = settings.outer_folds * _fits_per_fold(len(pool), models, settings)
+            cost = settings.outer_folds * (settings.inner_folds * sum(fit_s) + models * float(np.mean(fit_s)))
+            n_repeat_fits += n
+            per_repeat += cost
+            if variant.name == "behaviour":
+                selectable = [s for c, s in zip(pool, fit_s, strict=True) if c.model in variant.selectable]
+                n_permutation_fits += settings.outer_folds * _fits_per_fold(len(selectable), 1, settings)
+                per_permutation += settings.outer_folds * (
+                    settings.inner_folds * sum(selectable) + max(selectable)
+                )
+    perm = settings.permutation
+    rows = [
+        {"node": f"evaluate_repeat_seed{seed}", "n_fits": n_repeat_fits, "projected_cpu_s": per_repeat}
+        for seed in settings.seeds
+    ]
+    for chunk in range(perm.n_chunks):
+        k = len(perm.chunk(chunk)) * perm.cv_repeats
+        rows.append(
+            {
+                "node": f"run_permutations_{chunk}",
+                "n_fits": k * n_permutation_fits,
+                "projected_cpu_s": k * per_permutation,
+            }
+        )
+    plan = pd.DataFrame(rows, columns=["node", "n_fits", "projected_cpu_s"])
+    logger.info(
+        "model_evaluation plan: %d targets, %d CV repeats, %d permutations in %d chunks: %d fits, "
+        "projected %.2f CPU hours (largest node %.2f CPU hours)",
+        len(inputs),
+        len(settings.seeds),
+        perm.n_permutations,
+        perm.n_chunks,
+        int(plan["n_fits"].sum()),
+        plan["projected_cpu_s"].sum() / 3600,
+        plan["projected_cpu_s"].max() / 3600,
     )
-    return {"predictions": predictions, "folds": folds}
+    return splits, plan
 
 
-def _metrics(results: tuple[ModelResult, ...]) -> pd.DataFrame:
-    predictions = pd.concat([r["predictions"] for r in results], ignore_index=True)
-    folds = pd.concat([r["folds"] for r in results], ignore_index=True)
-    return nested_cv.fold_metrics(predictions, folds)
+def evaluate_repeat(inputs: Inputs, cv_splits: pd.DataFrame, params: dict[str, Any], repeat: int) -> dict:
+    """One CV repeat of every target and variant (``evaluation.evaluate_repeat``)."""
+    return evaluation.evaluate_repeat(inputs, cv_splits, load_settings(params), repeat)
 
 
-def select_best_model(params: dict[str, Any], *results: ModelResult) -> str:
-    """The non-baseline model with the best mean outer-fold ``selection_metric`` (R² highest, errors lowest).
-
-    Choosing the best of several models on the same outer folds flatters it a little; the
-    shuffled-target control and the baseline, reported beside it, keep that honest.
-    """
-    metric = str(params.get("selection_metric", "mae"))
-    baselines = {name for name, spec in (params.get("models") or {}).items() if spec.get("baseline")}
-    means = _metrics(results).groupby("model")[metric].mean()
-    candidates = means.drop(labels=[m for m in baselines if m in means.index]).dropna()
-    if candidates.empty:
-        candidates = means.dropna()
-    best = str(candidates.idxmax() if metric == "r2" else candidates.idxmin())
-    logger.info("Best model by mean outer-fold %s: %s (%.3f)", metric, best, means[best])
-    return best
+def run_permutations(
+    inputs: Inputs, cv_splits: pd.DataFrame, params: dict[str, Any], chunk: int
+) -> pd.DataFrame:
+    """One chunk of the permutation test of the headline (``evaluation.permutation_null``)."""
+    return evaluation.permutation_null(inputs, cv_splits, load_settings(params), chunk)
 
 
-def run_shuffled_control(
-    model_input: ModelInput, cv_splits: pd.DataFrame, best_model: str, params: dict[str, Any]
-) -> ModelResult:
-    """The best model's nested CV on a target permuted across animals (one permutation per repeat).
-
-    Same folds, grids and seeds as the real run; only the labels are shuffled (whole animals at a
-    time), so its scores are what the pipeline reaches by chance. ``true`` holds the shuffled target.
-    """
-    seed = int((params.get("shuffled_control") or {}).get("seed", 0))
-    spec, settings = _spec(params, best_model), _settings(params)
-    predictions, folds = [], []
-    for repeat, part in cv_splits.groupby("repeat", sort=True):
-        y = nested_cv.shuffled_target(model_input.y, model_input.groups, seed + int(repeat))
-        p, f = nested_cv.evaluate_model(model_input, part, control_name(best_model), spec, settings, y=y)
-        predictions.append(p)
-        folds.append(f)
-    return {
-        "predictions": pd.concat(predictions, ignore_index=True),
-        "folds": pd.concat(folds, ignore_index=True),
-    }
-
-
-def collect_results(*results: ModelResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stack every model's results into the ``predictions`` and ``metrics`` tables.
+def collect_results(*repeats: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stack the repeats into the ``predictions``, ``train_predictions`` and ``metrics`` tables.
 
     Returns
     -------
     predictions
-        ``name``, ``group``, ``repeat``, ``fold``, ``model``, ``true``, ``predicted``,
-        ``interval_low``, ``interval_high``.
+        ``target``, ``role``, ``model``, ``repeat``, ``fold``, ``name``, ``group``, ``covariate``,
+        ``true``, ``predicted``, ``interval_low``, ``interval_high``.
+    train_predictions
+        The same models on their own outer training videos: ``target``, ``role``, ``model``,
+        ``repeat``, ``fold``, ``name``, ``group``, ``true``, ``predicted``.
     metrics
-        Per model, repeat and fold: ``model``, ``repeat``, ``seed``, ``fold``, ``n_train``,
-        ``n_test``, ``n_calibration``, ``r2``, ``mae``, ``rmse``, ``coverage``,
-        ``interval_half_width``, ``best_params``, ``fit_seconds``.
+        Per target, model, repeat and outer fold: the fold row (``chosen_model``,
+        ``chosen_params``, ``inner_loss``, ...) and ``r2``, ``mae``, ``rmse``, ``coverage``.
     """
-    predictions = pd.concat([r["predictions"] for r in results], ignore_index=True)
-    metrics = _metrics(results)
-    first = [
-        "model",
-        "repeat",
-        "seed",
-        "fold",
-        "n_train",
-        "n_test",
-        "n_calibration",
-        "r2",
-        "mae",
-        "rmse",
-        "coverage",
-    ]
-    return predictions, metrics[first + [c for c in metrics.columns if c not in first]]
+    predictions = pd.concat([r["predictions"] for r in repeats], ignore_index=True)
+    train = pd.concat([r["train_predictions"] for r in repeats], ignore_index=True)
+    folds = pd.concat([r["folds"] for r in repeats], ignore_index=True)
+    return predictions, train, nested_cv.fold_metrics(predictions, folds)
 
 
-def _roles(params: dict[str, Any], best_model: str) -> dict[str, str]:
-    roles = {
-        name: ("baseline" if spec.get("baseline") else "model") for name, spec in params["models"].items()
-    }
-    return roles | {best_model: "best", control_name(best_model): "shuffled_control"}
+def collect_permutations(*chunks: pd.DataFrame) -> pd.DataFrame:
+    """The null distribution: pooled MAE, RMSE, R² of the headline per target and permutation."""
+    if not chunks:
+        return pd.DataFrame(columns=["target", "permutation", "mae", "rmse", "r2"])
+    return pd.concat(chunks, ignore_index=True).sort_values(["target", "permutation"], ignore_index=True)
 
 
 def summarise_results(
-    metrics: pd.DataFrame, predictions: pd.DataFrame, best_model: str, params: dict[str, Any]
-) -> pd.DataFrame:
-    """Mean and 95 % CI of R², MAE, RMSE per model, plus conformal coverage (see ``summary.summarise``)."""
-    table = summarise(metrics, predictions, _roles(params, best_model), _settings(params).alpha)
-    best, control = table.iloc[0], table[table["role"] == "shuffled_control"]
-    logger.info(
-        "Best model %s: R² %.3f [%.3f, %.3f], MAE %.3g; shuffled control R² %s",
-        best["model"],
-        best["r2_mean"],
-        best["r2_ci_low"],
-        best["r2_ci_high"],
-        best["mae_mean"],
-        f"{control['r2_mean'].iloc[0]:.3f}" if len(control) else "n/a",
-    )
-    return table
+    predictions: pd.DataFrame,
+    train_predictions: pd.DataFrame,
+    metrics: pd.DataFrame,
+    permutation_null: pd.DataFrame,
+    params: dict[str, Any],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The ``summary``, ``model_comparisons`` and ``coverage_by_age`` tables (see ``summary``)."""
+    settings = load_settings(params)
+    table = summary.summarise(predictions, train_predictions, metrics, permutation_null, settings)
+    tests = summary.comparisons(metrics, settings)
+    coverage = summary.coverage_by_age(predictions, settings)
+    for row in table[table["role"] == "headline"].itertuples():
+        logger.info(
+            "%s: selection-aware headline R² %.3f [%.3f, %.3f], MAE %.3g [%.3g, %.3g], "
+            "permutation p %.3g (%d)",
+            row.target,
+            row.r2,
+            row.r2_ci_low,
+            row.r2_ci_high,
+            row.mae,
+            row.mae_ci_low,
+            row.mae_ci_high,
+            row.p_value,
+            row.n_permutations,
+        )
+    return table, tests, coverage
 
 
 def compute_feature_importance(
-    model_input: ModelInput,
-    cv_splits: pd.DataFrame,
-    metrics: pd.DataFrame,
-    best_model: str,
-    params: dict[str, Any],
+    inputs: Inputs, cv_splits: pd.DataFrame, metrics: pd.DataFrame, params: dict[str, Any]
 ) -> pd.DataFrame:
-    """Permutation importance of the best model on its outer test folds (top features; see ``nested_cv``)."""
-    options = dict(params.get("importance") or {})
-    folds = metrics[metrics["model"] == best_model]
-    table = nested_cv.feature_importance(
-        model_input, cv_splits, folds, _spec(params, best_model), _settings(params), options
-    )
-    table.insert(1, "model", best_model)
-    return table
+    """Permutation importance of each target's headline on its outer test folds (``nested_cv``).
+
+    Returns
+    -------
+    pd.DataFrame
+        ``target``, ``rank``, ``feature``, ``importance_mean``, ``importance_std``, ``n_folds``.
+    """
+    settings = load_settings(params)
+    tables = []
+    for target, data in inputs.items():
+        chosen = metrics[(metrics["target"] == target) & (metrics["model"] == SELECTED)]
+        table = nested_cv.feature_importance(
+            data,
+            cv_splits[cv_splits["target"] == target],
+            chosen,
+            settings.models,
+            settings.preprocessing,
+            settings.importance,
+            settings.n_jobs,
+        )
+        tables.append(table.assign(target=target)[["target", *table.columns]])
+    return pd.concat(tables, ignore_index=True)
 
 
-def plot_predicted_vs_true(
-    predictions: pd.DataFrame, summary: pd.DataFrame, params: dict[str, Any]
-) -> Figure:
-    """Predicted against true target, one panel per model (best first, control beside it)."""
-    return plots.predicted_vs_true(predictions, summary, str(params.get("target", "age")))
+def plot_predicted_vs_true(predictions: pd.DataFrame, summary_table: pd.DataFrame) -> Figure:
+    """Predicted against true per target: headline, behaviour + age and the age-only baselines."""
+    return plots.predicted_vs_true(predictions, summary_table)
 
 
-def plot_metric_bars(summary: pd.DataFrame) -> Figure:
-    """R², MAE, RMSE per model with 95 % CIs."""
-    return plots.metric_bars(summary)
+def plot_metric_bars(summary_table: pd.DataFrame) -> Figure:
+    """Pooled R², MAE, RMSE per target and model with mouse-bootstrap CIs."""
+    return plots.metric_bars(summary_table)
 
 
 def plot_metric_pairs(metrics: pd.DataFrame) -> Figure:
@@ -223,7 +262,16 @@ def plot_metric_pairs(metrics: pd.DataFrame) -> Figure:
     return plots.metric_pairs(metrics)
 
 
+def plot_permutation_null(permutation_null: pd.DataFrame, summary_table: pd.DataFrame) -> Figure:
+    """Null distribution of the headline's pooled MAE per target, the observed value marked."""
+    return plots.permutation_null(permutation_null, summary_table)
+
+
+def plot_feature_sets(summary_table: pd.DataFrame) -> Figure:
+    """Pooled MAE per feature set and target with mouse-bootstrap CIs."""
+    return plots.feature_sets(summary_table)
+
+
 def plot_feature_importance(feature_importance: pd.DataFrame) -> Figure:
-    """Bar chart of the top permutation importances of the best model."""
-    model = str(feature_importance["model"].iloc[0]) if len(feature_importance) else ""
-    return plots.importance_bars(feature_importance, model)
+    """Top permutation importances of each target's headline."""
+    return plots.importance_bars(feature_importance)

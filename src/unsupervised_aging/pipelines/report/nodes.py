@@ -10,16 +10,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from unsupervised_aging.pipelines.report import html
+from unsupervised_aging.pipelines.report import html, prediction
 
 logger = logging.getLogger(__name__)
 
 USAGE_PREFIX = "usage_s"
-#: Summary columns shown in the report (the CSV has them all).
-SUMMARY_COLUMNS = (
-    "model", "role", "n_folds", "r2_mean", "r2_ci_low", "r2_ci_high", "r2_pooled",
-    "mae_mean", "mae_ci_low", "mae_ci_high", "rmse_mean", "coverage", "coverage_nominal",
-)  # fmt: skip
 
 
 def age_groups(age: pd.Series, n_groups: int) -> pd.Series:
@@ -107,6 +102,8 @@ def build_report(
     feature_importance: pd.DataFrame,
     syllable_section: str,
     params: dict[str, Any],
+    model_comparisons: pd.DataFrame,
+    coverage_by_age: pd.DataFrame,
     **figures: bytes,
 ) -> str:
     """Assemble the self-contained HTML report of a run.
@@ -121,10 +118,8 @@ def build_report(
         Kappa calibration table from ``kpms_training``.
     model_comparison
         Expected-marginal-likelihood comparison (``{"selected", "models": [...]}``).
-    summary
-        Metrics with 95 % CIs per model, the shuffled control included.
-    feature_importance
-        Permutation importance of the best model.
+    summary, feature_importance, model_comparisons, coverage_by_age
+        model_evaluation's tables (see ``prediction.sections``).
     syllable_section
         HTML of the syllable atlas (:func:`~.syllables.build_syllable_section`).
     params
@@ -146,7 +141,6 @@ def build_report(
 
     flagged = qc_report[qc_report["flagged"].astype(bool)] if "flagged" in qc_report else qc_report.head(0)
     flagged_table = html.table(flagged, 15) if len(flagged) else "<p>No video is flagged.</p>"
-    summary_table = summary[[c for c in SUMMARY_COLUMNS if c in summary]]
     sections = [
         ("Overview", _overview(features, qc_report, target, group)),
         (
@@ -165,16 +159,7 @@ def build_report(
             + plots("kpms_"),
         ),
         ("Syllables", syllable_section + plots("syllable_", "mutual_")),
-        (
-            f"Predicting {target}",
-            "<p>Nested cross-validation grouped by animal: no animal is in both the training and "
-            "the test folds. The shuffled control permutes the target across animals; a model that "
-            "does not clearly beat it has learned nothing.</p>"
-            + html.table(summary_table)
-            + '<p class="note">All columns are in data/08_reporting/summary.csv.</p>'
-            + plots("predicted_", "metric_", "feature_importance")
-            + html.table(feature_importance, 20),
-        ),
+        *prediction.sections(summary, model_comparisons, coverage_by_age, feature_importance, figures),
     ]
     logger.info("Report with %d embedded plots", len(figures))
     return html.page(params.get("title", "Unsupervised Aging: run report"), sections)

@@ -8,6 +8,7 @@ from kedro.pipeline import Pipeline, node
 
 from unsupervised_aging.pipelines.kpms_training.pipeline import model_seeds
 from unsupervised_aging.pipelines.report.nodes import build_report, plot_syllable_usage_by_age
+from unsupervised_aging.pipelines.report.prediction import FIGURES as PREDICTION_FIGURES
 from unsupervised_aging.pipelines.report.syllables import build_syllable_section
 
 #: Plots embedded in the report, in reading order (each is a FigureDataset in the catalog).
@@ -17,10 +18,7 @@ FIGURES = (
     "kpms_model_comparison_plot",
     "syllable_usage_by_age_plot",
     "mutual_information_plot",
-    "predicted_vs_true_plot",
-    "metric_bars_plot",
-    "metric_pairs_plot",
-    "feature_importance_plot",
+    *PREDICTION_FIGURES,
 )
 
 
@@ -62,6 +60,8 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                     "summary": "summary",
                     "feature_importance": "feature_importance",
                     "syllable_section": "report_syllable_section",
+                    "model_comparisons": "model_comparisons",
+                    "coverage_by_age": "coverage_by_age",
                     "params": "params:report",
                     **{name: name for name in figures},
                 },
