@@ -13,6 +13,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from unsupervised_aging.kpms.syllables import lookup_metasyllables
 from unsupervised_aging.tables import require_columns, require_positive
 
 logger = logging.getLogger(__name__)
@@ -69,20 +70,7 @@ def length_unit(metadata: pd.DataFrame) -> tuple[str, dict[str, float]]:
     return "px", dict.fromkeys(names, 1.0)
 
 
-def metasyllable_lookup(syllable_mapping: pd.DataFrame) -> np.ndarray:
-    """``(max syllable + 1,)`` metasyllable of each syllable; -1 for syllables the mapping does not list.
-
-    kpms_inference has the same lookup (``_syllable_relabeller``); see docs/architecture.md.
-    """
-    require_columns(syllable_mapping, ["syllable", "metasyllable"], "syllable_mapping", "rerun kpms_training")
-    syllables = syllable_mapping["syllable"].to_numpy(int)
-    lookup = np.full(int(syllables.max(initial=-1)) + 1, -1, dtype=np.int64)
-    lookup[syllables] = syllable_mapping["metasyllable"].to_numpy(int)
-    return lookup
-
-
 def to_metasyllables(labels: np.ndarray, lookup: np.ndarray, n_metasyllables: int) -> np.ndarray:
     """Map ``(T,)`` syllables to metasyllables; unmapped syllables become ``n_metasyllables``."""
-    known = labels < lookup.size
-    meta = np.where(known, lookup[np.where(known, labels, 0)], -1)
+    meta = lookup_metasyllables(labels, lookup)
     return np.where(meta >= 0, meta, n_metasyllables)

@@ -17,6 +17,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from tqdm.auto import tqdm
 
+from unsupervised_aging.kpms.syllables import metasyllable_lookup
 from unsupervised_aging.pipelines.feature_engineering import plots
 from unsupervised_aging.pipelines.feature_engineering.behavioural_states import (
     fit_sticky_hmm,
@@ -29,7 +30,6 @@ from unsupervised_aging.pipelines.feature_engineering.inputs import (
     Results,
     fps_by_name,
     length_unit,
-    metasyllable_lookup,
     read_recording,
     training_names,
 )
