@@ -166,6 +166,6 @@ def test_a_missing_parameter_is_a_clear_error(tmp_path, recordings):
     del parameters["mutual_information"]["n_surrogates"]
     catalog["params:feature_engineering"] = MemoryDataset(parameters)
     with pytest.raises(
-        ValueError, match=r"feature_engineering.mutual_information lacks key\(s\) \['n_surrogates'\]"
+        ValueError, match=r"feature_engineering.mutual_information: missing key\(s\) \[.n_surrogates.\]"
     ):
         SequentialRunner().run(create_pipeline(), catalog)

@@ -102,7 +102,7 @@ def test_missing_or_unknown_parameters_fail_loudly(cohort, tiny_model, params):
     selected, config = tiny_model
     table = batch_table(sorted(poses), 3)
     incomplete = {k: v for k, v in params.items() if k != "stall_timeout_s"}
-    with pytest.raises(ValueError, match=r"missing \['stall_timeout_s'\], unknown \[\]"):
+    with pytest.raises(ValueError, match=r"kpms_inference: missing key\(s\) \['stall_timeout_s'\]"):
         plan_inference(table, loaders(poses), ResultsDict(), selected, config, incomplete, n_slots=2)
     with pytest.raises(ValueError, match="frames_per_call=0 must be a positive integer"):
         plan_inference(

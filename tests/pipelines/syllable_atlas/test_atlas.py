@@ -118,5 +118,5 @@ def test_settings_name_a_missing_key(atlas_params: dict[str, Any]) -> None:
         **atlas_params,
         "grid_movies": {k: v for k, v in atlas_params["grid_movies"].items() if k != "rows"},
     }
-    with pytest.raises(ValueError, match=r"grid_movies lacks \['rows'\]"):
+    with pytest.raises(ValueError, match=r"grid_movies: missing key\(s\) \['rows'\]"):
         AtlasSettings.from_params(broken)

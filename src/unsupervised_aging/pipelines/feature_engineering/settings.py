@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from unsupervised_aging.parameter_keys import exact_keys
+
 
 @dataclass(frozen=True)
 class StateSettings:
@@ -95,12 +97,7 @@ class FeatureSettings:
 
 
 def _require(params: dict[str, Any], cls: type, where: str) -> None:
-    missing = [f.name for f in fields(cls) if f.name not in params]
-    if missing:
-        raise ValueError(
-            f"parameters: {where} lacks key(s) {missing}; "
-            "see conf/base/parameters_feature_engineering.yml for their meaning"
-        )
+    exact_keys(params, [f.name for f in fields(cls)], where, "conf/base/parameters_feature_engineering.yml")
 
 
 def _build(cls: type, params: dict[str, Any], where: str) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from unsupervised_aging.parameter_keys import exact_keys
+
 
 @dataclass(frozen=True)
 class InferenceSettings:
@@ -53,13 +55,7 @@ class InferenceSettings:
             If a key is missing or unknown, or a count is not positive.
         """
         names = [f.name for f in fields(cls)]
-        missing = [n for n in names if n not in params]
-        unknown = sorted(set(params) - set(names))
-        if missing or unknown:
-            raise ValueError(
-                f"kpms_inference parameters: missing {missing}, unknown {unknown}; "
-                "fix conf/*/parameters_kpms_inference.yml (conf/base lists every key)"
-            )
+        exact_keys(params, names, "kpms_inference", "conf/base/parameters_kpms_inference.yml")
         settings = cls(**{n: params[n] for n in names})
         for name in ("n_slots", "num_iters", "frames_per_call", "max_seg_length", "mixed_map_iters"):
             value = getattr(settings, name)

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from unsupervised_aging.parameter_keys import exact_keys
+
 PARAMETERS_FILE = "conf/base/parameters_kpms_training.yml"
 
 
@@ -171,18 +173,8 @@ def parse_seeds(seeds: Any) -> tuple[int, ...]:
 
 
 def _exact(params: Any, cls: type, where: str) -> Mapping[str, Any]:
-    """``params`` as a mapping with exactly the fields of ``cls``, or one line naming the difference."""
-    if not isinstance(params, Mapping):
-        raise ValueError(f"{where} must be a mapping of settings, got {params!r}; fix {PARAMETERS_FILE}")
-    expected = {f.name for f in fields(cls)}
-    missing, unknown = sorted(expected - set(params)), sorted(set(params) - expected)
-    if missing:
-        raise ValueError(
-            f"{where}: missing key(s) {missing}; every key is set in {PARAMETERS_FILE}, restore it"
-        )
-    if unknown:
-        raise ValueError(f"{where}: unknown key(s) {unknown}; check their spelling against {PARAMETERS_FILE}")
-    return params
+    """``params`` with exactly the fields of ``cls``, or one line naming the difference."""
+    return exact_keys(params, [f.name for f in fields(cls)], where, PARAMETERS_FILE)
 
 
 def _names(values: Any) -> tuple[str, ...] | None:

@@ -8,16 +8,13 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from unsupervised_aging.parameter_keys import exact_keys
+
 
 def _build[T](cls: type[T], params: dict[str, Any], where: str) -> T:
-    """``cls(**params)`` with a one-line error naming the missing or unknown keys."""
-    names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
-    missing, unknown = sorted(names - set(params)), sorted(set(params) - names)
-    if missing or unknown:
-        raise ValueError(
-            f"parameters_syllable_atlas.yml: {where} lacks {missing} / has unknown {unknown}; "
-            "fix conf/base or conf/local"
-        )
+    """``cls(**params)`` once :func:`~unsupervised_aging.parameter_keys.exact_keys` has checked the keys."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    exact_keys(params, names, where, "conf/base/parameters_syllable_atlas.yml")
     return cls(**params)
 
 
