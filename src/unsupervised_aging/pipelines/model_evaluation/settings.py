@@ -1,7 +1,7 @@
 """The one frozen settings object of model_evaluation, read strictly from ``params:model_evaluation``.
 
 Every default lives in ``conf/base/parameters_model_evaluation.yml``; this module only checks and
-types it. A key missing from the YAML raises a one-line ``KeyError`` naming it (no second default in
+types it. A key missing from the YAML raises a one-line ``ValueError`` naming it (no second default in
 code), and so does an unknown key (a typo would otherwise be ignored).
 """
 
@@ -11,21 +11,15 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+from unsupervised_aging.parameter_keys import exact_keys
+
 WHERE = "conf/base/parameters_model_evaluation.yml"
 SELECTION_METRICS = ("mae", "rmse", "r2")
 
 
 def _take(block: dict[str, Any], keys: tuple[str, ...], path: str) -> dict[str, Any]:
-    """Exactly ``keys`` of ``block``: a missing or unknown key fails loudly, naming it."""
-    if not isinstance(block, dict):
-        raise TypeError(f"{path} must be a mapping in the parameters (see {WHERE}), not {block!r}")
-    missing = [key for key in keys if key not in block]
-    if missing:
-        raise KeyError(f"{path}.{missing[0]} is missing from the parameters; see {WHERE} for its meaning")
-    unknown = [key for key in block if key not in keys]
-    if unknown:
-        raise KeyError(f"{path}.{unknown[0]} is not a model_evaluation setting (known: {', '.join(keys)})")
-    return block
+    """Exactly ``keys`` of ``block`` (:func:`~unsupervised_aging.parameter_keys.exact_keys`)."""
+    return dict(exact_keys(block, keys, path, WHERE))
 
 
 @dataclass(frozen=True)
@@ -128,10 +122,8 @@ def load_settings(params: dict[str, Any]) -> Settings:
 
     Raises
     ------
-    KeyError
-        A key missing from (or unknown to) the YAML, named with its full path.
     ValueError
-        A value out of range (no targets, ``alpha`` outside (0, 1), an unknown selection metric, a
+        A key missing from (or unknown to) the YAML, named with its full path; a value out of range (no targets, ``alpha`` outside (0, 1), an unknown selection metric, a
         feature-set model that is not in the suite, ...).
     """
     p = _take(params, _TOP, "model_evaluation")
