@@ -9,7 +9,7 @@ import pytest
 from tests.pipelines.preprocessing.helpers import params, walking_pose
 from unsupervised_aging.pipelines.preprocessing.consensus import consensus_pose, weighted_median
 from unsupervised_aging.pipelines.preprocessing.nodes import build_poses, scan_pose_files, validate_metadata
-from unsupervised_aging.pipelines.preprocessing.sampling import batch_by_frames, sample_training_videos
+from unsupervised_aging.pipelines.preprocessing.sampling import sample_training_videos
 from unsupervised_aging.pipelines.preprocessing.validation import check_metadata, match_names
 from unsupervised_aging.pose import Pose
 
@@ -80,15 +80,6 @@ def test_training_set_with_explicit_age_edges_and_no_sex_column() -> None:
     assert set(table["sex"]) == {"unknown"} and set(table["age_bin"]) == {"0-52 wk", "52-200 wk"}
     with pytest.raises(ValueError, match="age_bin_edges"):
         sample_training_videos(meta, {}, n=6, n_bins=4, edges=[0, 52], seed=0)
-
-
-def test_batches_respect_the_frame_budget() -> None:
-    frames = pd.Series({"a": 500, "b": 400, "c": 300, "d": 200, "e": 100, "huge": 2000})
-    batches = batch_by_frames(frames, max_frames=600)
-    loads = frames.groupby(batches).sum()
-    assert batches["huge"] == 0 and (loads.drop(0) <= 600).all()
-    assert batches.nunique() == 4  # 2000 | 500+100 | 400+200 | 300 (first fit decreasing)
-    assert list(batches.index) == list(frames.index)
 
 
 def test_metadata_checks_name_types_and_missing_rows() -> None:

@@ -123,7 +123,8 @@ def load_settings(params: dict[str, Any]) -> Settings:
     Raises
     ------
     ValueError
-        A key missing from (or unknown to) the YAML, named with its full path; a value out of range (no targets, ``alpha`` outside (0, 1), an unknown selection metric, a
+        A key missing from (or unknown to) the YAML, named with its full path; a value out of
+        range (no targets, ``alpha`` outside (0, 1), an unknown selection metric, a
         feature-set model that is not in the suite, ...).
     """
     p = _take(params, _TOP, "model_evaluation")

@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 
 from unsupervised_aging.pipelines.preprocessing.consensus import consensus_pose
 from unsupervised_aging.pipelines.preprocessing.qc import flag_videos, plot_quality, pose_quality
-from unsupervised_aging.pipelines.preprocessing.sampling import batch_by_frames, sample_training_videos
+from unsupervised_aging.pipelines.preprocessing.sampling import sample_training_videos
 from unsupervised_aging.pipelines.preprocessing.validation import (
     METADATA,
     check_metadata,
@@ -350,19 +350,21 @@ def training_set(metadata: pd.DataFrame, qc_report: pd.DataFrame, params: dict[s
     )
 
 
-def inference_batches(metadata: pd.DataFrame, params: dict[str, Any]) -> pd.DataFrame:
-    """Every video (training videos too) in a batch of at most ``inference_batches.max_frames`` frames.
+def inference_batches(metadata: pd.DataFrame) -> pd.DataFrame:
+    """Every video (training videos too) with its frame count, the videos kpms_inference labels.
+
+    kpms_inference packs them into ``apply_model`` calls of at most ``kpms_inference.frames_per_call``
+    frames (the one frame budget of the project), splitting longer videos.
 
     Returns
     -------
     pd.DataFrame
-        ``name, n_frames, batch`` sorted by batch and name.
+        ``name, n_frames`` sorted by name.
     """
     frames = metadata.set_index("name")["n_frames"].astype(int)
-    batches = batch_by_frames(frames, int(params["inference_batches"]["max_frames"]))
-    table = pd.DataFrame({"name": frames.index, "n_frames": frames.to_numpy(), "batch": batches.to_numpy()})
-    logger.info("%d video(s) in %d inference batch(es)", len(table), table["batch"].nunique())
-    return table.sort_values(["batch", "name"]).reset_index(drop=True)
+    table = pd.DataFrame({"name": frames.index, "n_frames": frames.to_numpy()})
+    logger.info("%d video(s) for inference, %d frames", len(table), int(table["n_frames"].sum()))
+    return table.sort_values("name").reset_index(drop=True)
 
 
 def validate_inputs(
@@ -385,7 +387,7 @@ def validate_inputs(
     """
     metadata = validate_metadata(raw_metadata, pose_index, params)
     qc = quality_report(pose_quality_table, metadata, params)
-    return metadata, qc, training_set(metadata, qc, params), inference_batches(metadata, params)
+    return metadata, qc, training_set(metadata, qc, params), inference_batches(metadata)
 
 
 def plot_qc(qc_report: pd.DataFrame, metadata: pd.DataFrame, params: dict[str, Any]) -> Figure:
