@@ -14,6 +14,7 @@ from kedro_datasets.pickle import PickleDataset
 
 # Jobs on the CI box share 2 cores: small memory so several run at once, quick polling.
 TEST_CONFIG: dict[str, Any] = {
+    "job_tags": ["gpu"],
     "poll_interval_s": 0.2,
     "state_check_s": 2,
     "result_grace_s": 10,

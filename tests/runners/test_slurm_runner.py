@@ -255,7 +255,7 @@ def test_runs_gpu_nodes_in_process_with_one_warning_without_sbatch(tmp_path, mon
 
     assert catalog.load("b")["values"] == [0, 2, 4] and catalog.load("b")["pid"] == os.getpid()
     assert [r.message for r in caplog.records if "sbatch not found" in r.message] == [
-        "sbatch not found: running the 2 node(s) tagged 'gpu' in this process instead of as SLURM jobs"
+        "sbatch not found: running the 2 node(s) tagged ['gpu'] in this process instead of as SLURM jobs"
     ]
     assert not (tmp_path / "logs").exists()
 
@@ -272,3 +272,23 @@ def test_in_memory_dataset_of_a_gpu_node_fails_before_anything_runs(tmp_path):
     with pytest.raises(ValueError, match="'scaled_in_memory' of node 'scale' \\(MemoryDataset\\)"):
         SlurmRunner(config=TEST_CONFIG, log_dir=tmp_path / "logs").run(pipeline, catalog)
     assert not catalog.exists("numbers") and not (tmp_path / "logs").exists()
+
+
+@pytest.mark.parametrize(("job_tags", "runs_as_job"), [(["gpu"], False), (["gpu", "heavy"], True)])
+def test_job_tags_of_slurm_yml_choose_which_nodes_become_jobs(tmp_path, job_tags, runs_as_job):
+    """A node tagged only `heavy` becomes a job when slurm.yml's job_tags lists it (as conf/study does)."""
+    catalog = pickle_catalog(tmp_path, ["result"], {"n": 3})
+    pipeline = Pipeline(
+        [
+            node(toy_nodes.make_numbers, "params:n", "in_memory", name="make", tags=["heavy"]),
+            node(toy_nodes.echo, "in_memory", "result", name="copy"),
+        ]
+    )
+    runner = SlurmRunner(config={**TEST_CONFIG, "job_tags": job_tags}, log_dir=tmp_path / "logs")
+    if runs_as_job:  # a job's outputs must be persisted: the runner refuses before running anything
+        with pytest.raises(ValueError, match=r"nodes tagged \['gpu', 'heavy'\] run as separate jobs"):
+            runner.run(pipeline, catalog)
+        assert not catalog.exists("result")
+    else:
+        runner.run(pipeline, catalog)
+        assert catalog.load("result") == [0, 1, 2]

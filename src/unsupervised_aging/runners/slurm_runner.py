@@ -74,7 +74,7 @@ class SlurmRunner(AbstractRunner):
         self,
         is_async: bool = False,
         config: dict[str, Any] | None = None,
-        tag: str = "gpu",
+        tag: str | None = None,
         log_dir: str | os.PathLike | None = None,
     ) -> None:
         """
@@ -85,7 +85,9 @@ class SlurmRunner(AbstractRunner):
         config
             The ``slurm`` configuration; by default read from the project's ``slurm.yml``.
         tag
-            Nodes with this tag run as SLURM jobs.
+            Nodes with this tag run as SLURM jobs (``--runner-params tag=...``); by default those
+            with any tag of ``job_tags`` in ``slurm.yml`` (``[gpu]``; ``--env study`` adds the heavy
+            model_evaluation nodes).
         log_dir
             Folder for per-run job logs; overrides ``log_dir`` of the configuration (default
             ``logs/slurm``).
@@ -108,16 +110,17 @@ class SlurmRunner(AbstractRunner):
     ) -> None:
         config = load_slurm_config() if self._config is None else self._config
         waits = WaitSettings.from_config(config)
-        remote_nodes = [n for n in pipeline.nodes if self._tag in n.tags]
-        payloads = self._job_payloads(remote_nodes, catalog, run_id)
+        tags = [self._tag] if self._tag else [str(tag) for tag in config["job_tags"]]
+        remote_nodes = [n for n in pipeline.nodes if n.tags & set(tags)]
+        payloads = self._job_payloads(remote_nodes, catalog, run_id, tags)
         submitter = None
         if remote_nodes:
             if shutil.which("sbatch") is None:
                 logger.warning(
-                    "sbatch not found: running the %d node(s) tagged '%s' in this process instead of as "
+                    "sbatch not found: running the %d node(s) tagged %s in this process instead of as "
                     "SLURM jobs",
                     len(remote_nodes),
-                    self._tag,
+                    tags,
                 )
             else:
                 log_root = Path(self._log_dir or config.get("log_dir") or "logs/slurm")
@@ -127,7 +130,7 @@ class SlurmRunner(AbstractRunner):
         ).run()
 
     def _job_payloads(
-        self, nodes: list[Node], catalog: CatalogProtocol, run_id: str | None
+        self, nodes: list[Node], catalog: CatalogProtocol, run_id: str | None, tags: list[str]
     ) -> dict[Node, NodeJob]:
         """Check that every dataset of a ``gpu`` node is persisted and picklable; build the job payloads.
 
@@ -149,7 +152,7 @@ class SlurmRunner(AbstractRunner):
             payloads[node] = NodeJob(node, datasets, kedro_project.PACKAGE_NAME, run_id, self._load_async)
         if not_persisted:
             raise ValueError(
-                f"SlurmRunner: nodes tagged '{self._tag}' run as separate jobs, so their inputs and outputs "
+                f"SlurmRunner: nodes tagged {tags} run as separate jobs, so their inputs and outputs "
                 f"must be persisted catalog datasets (e.g. pickle.PickleDataset), not in memory: "
                 + "; ".join(not_persisted)
             )
