@@ -112,7 +112,7 @@ def measure(work: Path, budget: int, iters: int) -> dict[str, float]:
         "group_column": None,
     }
     selected = {"model_name": "bench", "model": saved["model"]}
-    table = pd.DataFrame({"name": [name], "n_frames": [saved["frames"]], "batch": [0]})
+    table = pd.DataFrame({"name": [name], "n_frames": [saved["frames"]]})
     plan = plan_inference(table, poses, ResultsDict(), selected, config, params, n_slots=1)
     handler = _Iterations()
     logging.getLogger("unsupervised_aging.pipelines.kpms_inference.slot").addHandler(handler)

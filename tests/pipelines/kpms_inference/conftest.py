@@ -7,7 +7,6 @@ import tempfile
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -30,9 +29,9 @@ def loaders(poses: dict[str, Pose]) -> dict[str, Callable[[], Pose]]:
     return {f"{name}.h5": (lambda p=pose: copy.deepcopy(p)) for name, pose in poses.items()}
 
 
-def batch_table(names: list[str], per_batch: int) -> pd.DataFrame:
-    """``inference_batches`` as preprocessing writes it: ``per_batch`` videos per batch."""
-    return pd.DataFrame({"name": names, "n_frames": N_FRAMES, "batch": np.arange(len(names)) // per_batch})
+def video_table(names: list[str]) -> pd.DataFrame:
+    """``inference_batches`` as preprocessing writes it: every video and its frame count."""
+    return pd.DataFrame({"name": names, "n_frames": N_FRAMES})
 
 
 @pytest.fixture(scope="session")

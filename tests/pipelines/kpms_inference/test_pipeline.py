@@ -15,7 +15,7 @@ from kedro.runner import SequentialRunner
 from unsupervised_aging.datasets import PoseDataset
 from unsupervised_aging.pipelines.kpms_inference import create_pipeline
 
-from .conftest import batch_table
+from .conftest import video_table
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -70,7 +70,7 @@ def test_pipeline_writes_kpms_results_incrementally_and_atomically(tmp_path, coh
     results_path = kpms_dir / "results.h5"
 
     # First run: 6 videos in 2 batches of 3, one batch per slot.
-    plan = _run(tmp_path, inference_batches=batch_table(names[:6], 3), **inputs)
+    plan = _run(tmp_path, inference_batches=video_table(names[:6]), **inputs)
     assert plan["action"].eq("apply").all()
     results = kpms.load_results(path=str(results_path))
     assert sorted(results) == names[:6]
@@ -86,7 +86,7 @@ def test_pipeline_writes_kpms_results_incrementally_and_atomically(tmp_path, coh
         assert f.attrs["model_name"] == "tiny"
 
     # Two new videos: only they are computed (batch 2 -> slot 0); the six others are reused as they were.
-    plan = _run(tmp_path, inference_batches=batch_table(names, 3), **inputs)
+    plan = _run(tmp_path, inference_batches=video_table(names), **inputs)
     assert sorted(plan.loc[plan["action"] == "apply", "name"]) == names[6:]
     assert _names_in(kpms_dir / "slots/slot_0.h5") == names[6:]
     assert _names_in(kpms_dir / "slots/slot_1.h5") == []
@@ -98,14 +98,14 @@ def test_pipeline_writes_kpms_results_incrementally_and_atomically(tmp_path, coh
     # A merge that fails (a mapping of another model) leaves the results file untouched.
     before = results_path.read_bytes()
     with pytest.raises(ValueError, match="no row in syllable_mapping"):
-        _run(tmp_path, inference_batches=batch_table(names, 3), **{**inputs, "syllable_mapping": halves[:2]})
+        _run(tmp_path, inference_batches=video_table(names), **{**inputs, "syllable_mapping": halves[:2]})
     assert results_path.read_bytes() == before
     assert sorted(p.name for p in kpms_dir.iterdir()) == ["index.csv", "results.h5", "slots"]
 
     # Another model recomputes every video.
     plan = _run(
         tmp_path,
-        inference_batches=batch_table(names, 3),
+        inference_batches=video_table(names),
         **{**inputs, "kpms_selected_model": {**selected, "model_name": "tiny_v2"}},
     )
     assert plan["action"].eq("apply").all()

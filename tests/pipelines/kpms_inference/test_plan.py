@@ -11,7 +11,7 @@ import pytest
 from unsupervised_aging.datasets.kpms_results import ResultsDict
 from unsupervised_aging.pipelines.kpms_inference.nodes import make_index, plan_inference
 
-from .conftest import N_FRAMES, batch_table, loaders
+from .conftest import N_FRAMES, loaders, video_table
 
 
 def _recording() -> dict[str, np.ndarray]:
@@ -24,7 +24,7 @@ def test_plan_reuses_only_results_of_the_same_model(cohort, tiny_model, params, 
     names = sorted(poses)
     done = ResultsDict({n: _recording() for n in names[:2]}, attrs={"model_name": "tiny"})
 
-    plan = plan_inference(batch_table(names, 3), loaders(poses), done, selected, config, params, n_slots=2)
+    plan = plan_inference(video_table(names), loaders(poses), done, selected, config, params, n_slots=2)
     assert plan.set_index("name").loc[names[:2], "action"].eq("reuse").all()
     assert plan.set_index("name").loc[names[2:], "action"].eq("apply").all()
     applied = plan[plan["action"] == "apply"]
@@ -34,21 +34,19 @@ def test_plan_reuses_only_results_of_the_same_model(cohort, tiny_model, params, 
 
     other = ResultsDict(done, attrs={"model_name": "older_model"})
     with caplog.at_level(logging.WARNING):
-        plan = plan_inference(
-            batch_table(names, 3), loaders(poses), other, selected, config, params, n_slots=2
-        )
+        plan = plan_inference(video_table(names), loaders(poses), other, selected, config, params, n_slots=2)
     assert plan["action"].eq("apply").all()
     assert "older_model" in caplog.text
 
     off = {**params, "incremental": False}
-    plan = plan_inference(batch_table(names, 3), loaders(poses), done, selected, config, off, n_slots=2)
+    plan = plan_inference(video_table(names), loaders(poses), done, selected, config, off, n_slots=2)
     assert plan["action"].eq("apply").all()
 
 
-def test_plan_rejects_batch_table_naming_unknown_videos(cohort, tiny_model, params):
+def test_plan_rejects_a_video_table_naming_unknown_videos(cohort, tiny_model, params):
     poses, _ = cohort
     selected, config = tiny_model
-    table = batch_table([*sorted(poses), "ghost_video"], 3)
+    table = video_table([*sorted(poses), "ghost_video"])
     with pytest.raises(ValueError, match="ghost_video"):
         plan_inference(table, loaders(poses), ResultsDict(), selected, config, params, n_slots=2)
 
@@ -56,7 +54,7 @@ def test_plan_rejects_batch_table_naming_unknown_videos(cohort, tiny_model, para
 def test_plan_rejects_model_of_other_keypoints(cohort, tiny_model, params):
     poses, _ = cohort
     selected, config = tiny_model
-    table = batch_table(sorted(poses), 3)
+    table = video_table(sorted(poses))
     wider = {**config, "use_bodyparts": [*config["use_bodyparts"], "MID_TAIL"]}
     with pytest.raises(ValueError, match="fit on 6 keypoints but kpms_config uses 7"):
         plan_inference(table, loaders(poses), ResultsDict(), selected, wider, params, n_slots=2)
@@ -71,7 +69,7 @@ def test_plan_rejects_model_of_other_keypoints(cohort, tiny_model, params):
 
 def test_index_groups_videos_by_metadata_column(cohort, params):
     poses, metadata = cohort
-    plan = batch_table(sorted(poses), 3)
+    plan = video_table(sorted(poses))
     index = make_index(plan, metadata, params)
     assert list(index.columns[:2]) == ["name", "group"]
     assert index.set_index("name")["group"].to_dict() == metadata.set_index("name")["sex"].to_dict()
@@ -85,7 +83,7 @@ def test_a_long_video_is_cut_at_segment_boundaries_into_calls_within_the_budget(
     poses, _ = cohort
     selected, config = tiny_model
     names = sorted(poses)
-    table = batch_table(names, 3).assign(n_frames=[1_000, *[N_FRAMES] * (len(names) - 1)])
+    table = video_table(names).assign(n_frames=[1_000, *[N_FRAMES] * (len(names) - 1)])
     budget = {**params, "frames_per_call": 300, "max_seg_length": 100}
     plan = plan_inference(table, loaders(poses), ResultsDict(), selected, config, budget, n_slots=2)
     frames = plan["stop"] - plan["start"]
@@ -100,7 +98,7 @@ def test_a_long_video_is_cut_at_segment_boundaries_into_calls_within_the_budget(
 def test_missing_or_unknown_parameters_fail_loudly(cohort, tiny_model, params):
     poses, _ = cohort
     selected, config = tiny_model
-    table = batch_table(sorted(poses), 3)
+    table = video_table(sorted(poses))
     incomplete = {k: v for k, v in params.items() if k != "stall_timeout_s"}
     with pytest.raises(ValueError, match=r"kpms_inference: missing key\(s\) \['stall_timeout_s'\]"):
         plan_inference(table, loaders(poses), ResultsDict(), selected, config, incomplete, n_slots=2)

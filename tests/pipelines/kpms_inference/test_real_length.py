@@ -48,7 +48,7 @@ def test_one_hour_recording_is_applied_in_budgeted_calls_and_stitched(tmp_path: 
     catalog = _catalog(
         tmp_path,
         {
-            "inference_batches": pd.DataFrame({"name": [name], "n_frames": [ONE_HOUR], "batch": [0]}),
+            "inference_batches": pd.DataFrame({"name": [name], "n_frames": [ONE_HOUR]}),
             "metadata": metadata,
             "kpms_selected_model": selected,
             "kpms_config": config,

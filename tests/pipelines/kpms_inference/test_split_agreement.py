@@ -29,7 +29,7 @@ def _apply(poses, selected, config, params, frames_per_call: int, seed: int) -> 
     (name,) = poses
     settings = {**params, "frames_per_call": frames_per_call, "max_seg_length": 300, "num_iters": 5}
     model = {**selected, "model": {**selected["model"], "seed": np.asarray(jax.random.PRNGKey(seed))}}
-    table = pd.DataFrame({"name": [name], "n_frames": [N_FRAMES], "batch": [0]})
+    table = pd.DataFrame({"name": [name], "n_frames": [N_FRAMES]})
     plan = plan_inference(table, loaders(poses), ResultsDict(), model, config, settings, n_slots=1)
     results = apply_model_to_slot(plan, loaders(poses), model, config, settings, slot=0)
     return results[name], int(plan["call"].nunique())
