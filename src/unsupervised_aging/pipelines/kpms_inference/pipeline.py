@@ -39,9 +39,9 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
     """Build kpms_inference with ``n_slots`` independent ``gpu`` nodes (default: from the parameters).
 
     The calls are data, known only when the pipeline runs, so the fan-out is over slots:
-    slot ``i`` runs, one ``apply_model`` call at a time, the calls ``c`` of the plan with
-    ``c % n_slots == i``. Every input and output of a slot node is a persisted dataset, so the
-    SLURM runner can run the slots as separate jobs.
+    slot ``i`` runs, one ``apply_model`` call at a time, the calls of the videos the plan gives it
+    (every piece of a video in one slot, which stitches them). Every input and output of a slot
+    node is a persisted dataset, so the SLURM runner can run the slots as separate jobs.
     """
     slots = int(kwargs.get("n_slots") or n_slots())
     slot_outputs = [f"kpms_slot_results_{i}" for i in range(slots)]

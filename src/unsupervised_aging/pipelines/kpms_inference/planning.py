@@ -122,11 +122,44 @@ def plan_pieces(
         rows += [(name, n_frames, start, stop) for start, stop in spans]
     plan = pd.DataFrame(rows, columns=["name", "n_frames", "start", "stop"])
     plan["action"] = np.where(plan["name"].isin(reuse), "reuse", "apply")
-    plan["call"] = -1
     applied = plan["action"] == "apply"
-    plan.loc[applied, "call"] = pack_pieces(plan[applied].reset_index(drop=True), frames_per_call)
-    plan["slot"] = np.where(applied, plan["call"] % n_slots, -1)
+    slot_of = assign_slots(videos.loc[~videos["name"].isin(reuse), ["name", "n_frames"]], n_slots)
+    plan["slot"] = np.where(applied, plan["name"].map(slot_of).fillna(-1), -1).astype(int)
+    plan["call"] = -1
+    first_call = 0
+    for slot in range(n_slots):  # a slot stitches its own pieces: all of a video's pieces share one
+        mine = applied & (plan["slot"] == slot)
+        if mine.any():
+            calls = pack_pieces(plan[mine].reset_index(drop=True), frames_per_call) + first_call
+            plan.loc[mine, "call"] = calls
+            first_call = int(calls.max()) + 1
     return plan[PLAN_COLUMNS].sort_values(["call", "name", "start"], ignore_index=True)
+
+
+def assign_slots(videos: pd.DataFrame, n_slots: int) -> dict[str, int]:
+    """Each video's slot: longest first to the least loaded slot, so slots get similar frame counts.
+
+    Parameters
+    ----------
+    videos
+        ``name``, ``n_frames`` of the videos to apply.
+    n_slots
+        Number of slot nodes.
+
+    Returns
+    -------
+    dict
+        ``{name: slot}``; every piece of a video runs (and is stitched) in its video's slot.
+    """
+    loads = [0] * n_slots
+    slot_of = {}
+    for name, n_frames in sorted(
+        videos[["name", "n_frames"]].itertuples(index=False), key=lambda row: (-row[1], row[0])
+    ):
+        slot = loads.index(min(loads))
+        loads[slot] += int(n_frames)
+        slot_of[str(name)] = slot
+    return slot_of
 
 
 def reusable_videos(existing: Mapping, model_name: str, incremental: bool, n_videos: int) -> set[str]:
