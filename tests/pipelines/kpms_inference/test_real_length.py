@@ -36,7 +36,7 @@ def bounded():
 
 
 @pytest.mark.slow
-def test_one_hour_recording_is_applied_in_budgeted_calls_and_stitched(tmp_path: Path, tiny_model, bounded):
+def test_one_hour_recording_is_applied_whole_in_one_call_without_a_stall(tmp_path: Path, tiny_model, bounded):
     import keypoint_moseq as kpms
 
     selected, config = tiny_model
@@ -60,8 +60,9 @@ def test_one_hour_recording_is_applied_in_budgeted_calls_and_stitched(tmp_path: 
 
     plan = catalog.load("kpms_inference_plan")
     budget = params["frames_per_call"]
-    # Pieces are whole segments (10,000 frames): 30,000 + 30,000 + 30,000 + 18,000, one call each.
-    assert plan["call"].nunique() == len(plan) >= -(-ONE_HOUR // budget)
+    # The shipped budget applies a one-hour video whole: one call of >= 108,000 frames, the size at
+    # which jaxlib 0.10.x deadlocked (issue 11).
+    assert plan["call"].nunique() == len(plan) == 1 and budget >= ONE_HOUR
     assert (plan["stop"] - plan["start"]).max() <= budget
     results = kpms.load_results(path=str(tmp_path / "data/07_model_output/kpms/results.h5"))
     recording = results[name]

@@ -36,6 +36,11 @@ def _apply(poses, selected, config, params, frames_per_call: int, seed: int) -> 
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="measured: split 0.957 vs seed-to-seed 0.978 syllable agreement; splitting at segment "
+    "boundaries loses agreement, so one-hour videos are applied whole by default (issue 11)",
+)
 def test_split_results_agree_with_an_unsplit_call_as_well_as_two_seeds(tiny_model, params):
     selected, config = tiny_model
     poses, _ = simulate_cohort(n_mice=1, videos_per_mouse=1, n_frames=N_FRAMES, seed=5)
