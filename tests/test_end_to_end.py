@@ -43,7 +43,16 @@ def test_kpms_artefacts_load_with_keypoint_moseq(demo_project: Path) -> None:
 
 def test_report_has_every_section_and_plot(demo_project: Path) -> None:
     page = (demo_project / "data" / "08_reporting" / "report.html").read_text()
-    for heading in ("Overview", "Pose quality", "keypoint-MoSeq training", "Syllables", "Predicting age"):
+    for heading in (
+        "Overview",
+        "Pose quality",
+        "keypoint-MoSeq training",
+        "Syllables",
+        "Predicting age",
+        "Predicting frailty_index",
+    ):
         assert f">{heading}</h2>" in page
     assert page.count("data:image/png;base64,") >= 10
-    assert "shuffled_control" in page
+    # the headline's permutation p-value and its baselines (the shuffled control is gone: the
+    # permutation test is its null distribution)
+    assert "permutation p" in page and "dummy_mean" in page and "age_linear" in page
