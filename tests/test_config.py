@@ -98,14 +98,9 @@ def test_env_conf_source_and_params_shape_the_pipelines_in_one_process(tmp_path)
         assert shape["num_states"] == 20  # the partial override kept conf/base's other keys
 
 
-EXTRA_MODEL = """
+EXTRA_SEED = """
 model_evaluation:
-  models:
-    dummy_median:
-      class: sklearn.dummy.DummyRegressor
-      params: {strategy: median}
-      grid: {}
-      baseline: true
+  seeds: [0, 1, 7]   # conf/base has [0, 1]: one more CV repeat, one more node
 """
 
 
@@ -122,24 +117,24 @@ def _features_table(path: Path, n_mice: int = 10) -> None:
 
 
 def test_kedro_run_with_env_runs_the_node_its_parameters_add(tmp_path):
-    """`kedro run --env` shapes the pipeline: an env's extra model is a node (and conf/base's stay)."""
+    """`kedro run --env` shapes the pipeline: an env's extra CV seed is a node (and conf/base's stay)."""
     project = copy_project(tmp_path)
-    (project / "conf" / "extra_model").mkdir()
-    (project / "conf" / "extra_model" / "parameters.yml").write_text(EXTRA_MODEL)
+    (project / "conf" / "extra_seed").mkdir()
+    (project / "conf" / "extra_seed" / "parameters.yml").write_text(EXTRA_SEED)
     _features_table(project / "data" / "04_feature" / "features.csv")
 
     run = kedro(
-        project, "run", "--env", "extra_model", "--pipeline", "model_evaluation", "--to-nodes",
-        "evaluate_dummy_median,evaluate_dummy_mean", timeout=900,
+        project, "run", "--env", "extra_seed", "--pipeline", "model_evaluation", "--to-nodes",
+        "evaluate_repeat_seed7,evaluate_repeat_seed0", timeout=900,
     )  # fmt: skip
 
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     log = run.stdout + run.stderr
-    assert "Completed node: evaluate_dummy_median" in log and "Completed node: evaluate_dummy_mean" in log
+    assert "Completed node: evaluate_repeat_seed7" in log and "Completed node: evaluate_repeat_seed0" in log
     without_env = kedro(
-        project, "run", "--pipeline", "model_evaluation", "--to-nodes", "evaluate_dummy_median"
+        project, "run", "--pipeline", "model_evaluation", "--to-nodes", "evaluate_repeat_seed7"
     )
-    assert without_env.returncode != 0 and "evaluate_dummy_median" in without_env.stdout + without_env.stderr
+    assert without_env.returncode != 0 and "evaluate_repeat_seed7" in without_env.stdout + without_env.stderr
 
 
 @pytest.mark.slow

@@ -57,8 +57,8 @@ def plan_inference(
 
     A video is reused when the existing results were made by the same model
     (``attrs["model_name"]``) and ``incremental`` is true. Videos to apply are cut into pieces
-    of at most ``frames_per_call`` frames (:mod:`.planning`); each video goes to one slot (longest
-    first to the least loaded), whose pieces are packed into its ``apply_model`` calls.
+    of at most ``frames_per_call`` frames (:mod:`.planning`) and packed into ``apply_model`` calls;
+    calls go to slots in turn, except that calls sharing a split video share its slot.
 
     Parameters
     ----------

@@ -122,44 +122,46 @@ def plan_pieces(
         rows += [(name, n_frames, start, stop) for start, stop in spans]
     plan = pd.DataFrame(rows, columns=["name", "n_frames", "start", "stop"])
     plan["action"] = np.where(plan["name"].isin(reuse), "reuse", "apply")
-    applied = plan["action"] == "apply"
-    slot_of = assign_slots(videos.loc[~videos["name"].isin(reuse), ["name", "n_frames"]], n_slots)
-    plan["slot"] = np.where(applied, plan["name"].map(slot_of).fillna(-1), -1).astype(int)
     plan["call"] = -1
-    first_call = 0
-    for slot in range(n_slots):  # a slot stitches its own pieces: all of a video's pieces share one
-        mine = applied & (plan["slot"] == slot)
-        if mine.any():
-            calls = pack_pieces(plan[mine].reset_index(drop=True), frames_per_call) + first_call
-            plan.loc[mine, "call"] = calls
-            first_call = int(calls.max()) + 1
+    applied = plan["action"] == "apply"
+    plan.loc[applied, "call"] = pack_pieces(plan[applied].reset_index(drop=True), frames_per_call)
+    slot_of_call = assign_slots(plan.loc[applied, ["name", "call"]], n_slots)
+    plan["slot"] = np.where(applied, plan["call"].map(slot_of_call).fillna(-1), -1).astype(int)
     return plan[PLAN_COLUMNS].sort_values(["call", "name", "start"], ignore_index=True)
 
 
-def assign_slots(videos: pd.DataFrame, n_slots: int) -> dict[str, int]:
-    """Each video's slot: longest first to the least loaded slot, so slots get similar frame counts.
+def assign_slots(pieces: pd.DataFrame, n_slots: int) -> dict[int, int]:
+    """Each call's slot: calls that share a video share a slot, since a slot stitches its own pieces.
+
+    Calls linked through a split video form a group; groups go to slots in turn, in the order of
+    their first call (without split videos: call ``c`` to slot ``c % n_slots``).
 
     Parameters
     ----------
-    videos
-        ``name``, ``n_frames`` of the videos to apply.
+    pieces
+        ``name``, ``call`` of every applied piece.
     n_slots
         Number of slot nodes.
 
     Returns
     -------
     dict
-        ``{name: slot}``; every piece of a video runs (and is stitched) in its video's slot.
+        ``{call: slot}``.
     """
-    loads = [0] * n_slots
-    slot_of = {}
-    for name, n_frames in sorted(
-        videos[["name", "n_frames"]].itertuples(index=False), key=lambda row: (-row[1], row[0])
-    ):
-        slot = loads.index(min(loads))
-        loads[slot] += int(n_frames)
-        slot_of[str(name)] = slot
-    return slot_of
+    group = {int(call): int(call) for call in pieces["call"]}
+
+    def root(call: int) -> int:
+        while group[call] != call:
+            call = group[call]
+        return call
+
+    for calls in pieces.groupby("name")["call"]:
+        first, *others = sorted(int(c) for c in calls[1])
+        for other in others:
+            group[root(other)] = root(first)
+    roots = sorted({root(call) for call in group})
+    slot_of_root = {r: i % n_slots for i, r in enumerate(roots)}
+    return {call: slot_of_root[root(call)] for call in group}
 
 
 def reusable_videos(existing: Mapping, model_name: str, incremental: bool, n_videos: int) -> set[str]:
