@@ -8,6 +8,7 @@ from unsupervised_aging.kpms.private_api import (
     CHECKED_VERSION,
     find_optimal_segment_length,
     iteration_heartbeats,
+    segment_overlap,
 )
 
 
@@ -33,6 +34,17 @@ def test_segment_length_is_keypoint_moseqs_choice():
     assert find_optimal_segment_length([108_000], 10_000, 4) == 10_000
     seg = find_optimal_segment_length([1_800, 2_000], 10_000, 4)
     assert seg <= 2_000
+
+
+def test_segment_overlap_is_the_context_format_data_gives_every_segment():
+    import keypoint_moseq as kpms
+    import numpy as np
+
+    coordinates = {"a": np.random.default_rng(0).normal(size=(100, 3, 2))}
+    _, (_, bounds) = kpms.format_data(coordinates, seg_length=40, added_noise_level=0)
+    overlap = segment_overlap()
+    assert overlap > 0
+    assert bounds.tolist() == [[0, 40 + overlap], [40, min(80 + overlap, 100)], [80, 100]]
 
 
 def test_heartbeats_follow_every_iteration_of_the_fitting_loops():

@@ -28,6 +28,20 @@ def find_optimal_segment_length(lengths: Sequence[int], max_seg_length: int, min
     )
 
 
+def segment_overlap() -> int:
+    """Frames by which ``kpms.format_data`` extends every segment into the next one.
+
+    ``jax_moseq.utils.batch`` (called by ``format_data`` with its default ``seg_overlap``) cuts a
+    recording into rows ``(0, L + overlap), (L, 2L + overlap), ...``; each row's last ``overlap``
+    frames are context that the next row overwrites when the results are put back together.
+    """
+    import inspect
+
+    from jax_moseq.utils import batch
+
+    return int(inspect.signature(batch).parameters["seg_overlap"].default)
+
+
 @contextlib.contextmanager
 def iteration_heartbeats(beat: Callable[[], None]) -> Iterator[None]:
     """Call ``beat()`` after every Gibbs iteration of ``kpms.apply_model`` and ``kpms.fit_model``.

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 
 from unsupervised_aging.datasets.kpms_results import ResultsDict
+from unsupervised_aging.kpms.private_api import segment_overlap
+from unsupervised_aging.pipelines.kpms_inference.fixed_shape import Piece, format_call
 from unsupervised_aging.pipelines.kpms_inference.nodes import make_index, plan_inference
 
 from .conftest import N_FRAMES, loaders, video_table
@@ -91,6 +93,8 @@ def test_a_long_video_is_cut_at_segment_boundaries_into_calls_within_the_budget(
     long = plan[plan["name"] == names[0]].sort_values("start")
     assert long[["start", "stop"]].to_numpy().tolist() == [[0, 300], [300, 600], [600, 900], [900, 1000]]
     assert (long["start"] % 100 == 0).all()  # segment length 100: cut where keypoint-moseq cuts
+    assert long["tail"].tolist() == [segment_overlap()] * 3 + [0]  # context for all but the last piece
+    assert (plan.loc[plan["name"] != names[0], "tail"] == 0).all()
     assert long["call"].nunique() == 4
     assert frames.groupby(plan["name"]).sum().to_dict() == table.set_index("name")["n_frames"].to_dict()
 
@@ -112,3 +116,30 @@ def test_missing_or_unknown_parameters_fail_loudly(cohort, tiny_model, params):
             {**params, "frames_per_call": 0},
             n_slots=2,
         )
+
+
+def test_a_split_video_is_formatted_into_exactly_the_rows_and_noise_of_an_unsplit_call(tiny_model):
+    _, config = tiny_model
+    rng = np.random.default_rng(3)
+    n_frames, seg, overlap, seed = 1_000, 100, segment_overlap(), [0, 7]
+    coordinates = rng.normal(size=(n_frames, len(config["use_bodyparts"]), 2))
+    confidences = rng.uniform(0.5, 1, size=coordinates.shape[:2])
+    unsplit = [Piece("v", 0, coordinates, confidences, 0)]
+    whole, (_, whole_bounds) = format_call(unsplit, config, seg, 10, seed)
+    pieces = []
+    for start, stop in [(0, 300), (300, 600), (600, 1_000)]:
+        tail = min(overlap, n_frames - stop)
+        span = slice(start, stop + tail)
+        pieces.append(Piece("v", start, coordinates[span], confidences[span], tail))
+    other = Piece("w", 0, coordinates[:250], confidences[:250], 0)  # a video sharing the call
+    split, (keys, bounds) = format_call([other, *pieces], config, seg, 13, seed)
+
+    assert config["added_noise_level"] > 0
+    rows = keys != "w@frame0"
+    assert rows.sum() == 10  # the tails add no row
+    offsets = np.array([int(key.split("@frame")[1]) for key in keys[rows]])
+    np.testing.assert_array_equal(bounds[rows] + offsets[:, None], whole_bounds)
+    for key in ("Y", "conf", "mask"):
+        np.testing.assert_array_equal(split[key][rows], whole[key])
+    reseeded, _ = format_call(unsplit, config, seg, 10, [1, 7])
+    assert not np.array_equal(reseeded["Y"], whole["Y"])  # another seed, another jitter

@@ -3,9 +3,11 @@
 The model's parameters are fixed while it is applied, so a syllable number means the same
 state in every call and the frames' syllables can be compared without matching labels. The
 Gibbs sampler is random: two unsplit calls with different seeds disagree on some frames. A
-split call (pieces cut at keypoint-moseq's own segment boundaries, then stitched) must agree
-with an unsplit call at least that well; it cannot do better than the seed-to-seed noise, so
-the comparison allows the sampling error of an agreement fraction over the frames.
+split call (pieces cut at keypoint-moseq's own segment boundaries, each with the overlap its
+last segment has in an unsplit call, then stitched) must agree with an unsplit call as well as
+two unsplit calls agree. keypoint-moseq samples every segment (row) as its own chain, and a
+short chain sometimes settles a whole segment in another syllable, so frames are not
+independent: the comparison allows twice the standard error over segments.
 """
 
 from __future__ import annotations
@@ -21,13 +23,14 @@ from unsupervised_aging.synthetic import simulate_cohort
 from .conftest import loaders
 
 N_FRAMES = 3_000
+SEG_LENGTH = 300  # max_seg_length: N_FRAMES is 10 segments
 
 
 def _apply(poses, selected, config, params, frames_per_call: int, seed: int) -> tuple[dict, int]:
     import jax
 
     (name,) = poses
-    settings = {**params, "frames_per_call": frames_per_call, "max_seg_length": 300, "num_iters": 5}
+    settings = {**params, "frames_per_call": frames_per_call, "max_seg_length": SEG_LENGTH, "num_iters": 5}
     model = {**selected, "model": {**selected["model"], "seed": np.asarray(jax.random.PRNGKey(seed))}}
     table = pd.DataFrame({"name": [name], "n_frames": [N_FRAMES]})
     plan = plan_inference(table, loaders(poses), ResultsDict(), model, config, settings, n_slots=1)
@@ -36,11 +39,6 @@ def _apply(poses, selected, config, params, frames_per_call: int, seed: int) -> 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="measured: split 0.957 vs seed-to-seed 0.978 syllable agreement; splitting at segment "
-    "boundaries loses agreement, so one-hour videos are applied whole by default (issue 11)",
-)
 def test_split_results_agree_with_an_unsplit_call_as_well_as_two_seeds(tiny_model, params):
     selected, config = tiny_model
     poses, _ = simulate_cohort(n_mice=1, videos_per_mouse=1, n_frames=N_FRAMES, seed=5)
@@ -50,20 +48,28 @@ def test_split_results_agree_with_an_unsplit_call_as_well_as_two_seeds(tiny_mode
     split, calls = _apply(poses, selected, config, params, 600, seed=2)
     assert calls == 5
 
-    def agreement(x: dict, y: dict) -> float:
-        return float((x["syllable"] == y["syllable"]).mean())
+    def per_segment(x: np.ndarray) -> np.ndarray:
+        return x.reshape(-1, SEG_LENGTH, *x.shape[1:]).mean(axis=tuple(range(1, x.ndim + 1)))
 
-    def latent_correlation(x: dict, y: dict) -> float:
-        return float(np.corrcoef(x["latent_state"].ravel(), y["latent_state"].ravel())[0, 1])
+    def disagreement(x: dict, y: dict) -> np.ndarray:  # (segments,) share of frames
+        return per_segment((x["syllable"] != y["syllable"]).astype(float))
 
-    seeds = agreement(unsplit_a, unsplit_b)
-    tolerance = 2 * np.sqrt(seeds * (1 - seeds) / N_FRAMES)  # 2 standard errors of a fraction
+    def latent_distance(x: dict, y: dict) -> np.ndarray:  # (segments,) mean squared difference
+        return per_segment((x["latent_state"] - y["latent_state"]) ** 2)
+
+    def within_noise(split_vs_unsplit: np.ndarray, seed_vs_seed: np.ndarray) -> bool:
+        excess = split_vs_unsplit.mean() - seed_vs_seed.mean()
+        error = np.sqrt((split_vs_unsplit.var(ddof=1) + seed_vs_seed.var(ddof=1)) / len(seed_vs_seed))
+        return bool(excess <= 2 * error)
+
+    seeds = disagreement(unsplit_a, unsplit_b)
     print(
-        f"syllable agreement: split vs unsplit {agreement(split, unsplit_a):.3f}, "
-        f"seed vs seed {seeds:.3f} (tolerance {tolerance:.3f}); latent correlation: split "
-        f"{latent_correlation(split, unsplit_a):.4f}, seeds {latent_correlation(unsplit_a, unsplit_b):.4f}"
+        f"syllable agreement: split vs unsplit {1 - disagreement(split, unsplit_a).mean():.3f} and "
+        f"{1 - disagreement(split, unsplit_b).mean():.3f}, seed vs seed {1 - seeds.mean():.3f}; per segment "
+        f"disagreement (frames): split {np.round(disagreement(split, unsplit_a) * SEG_LENGTH).astype(int)}, "
+        f"seeds {np.round(seeds * SEG_LENGTH).astype(int)}"
     )
-    assert 1 / 8 < seeds < 1  # the model is better than chance and the sampler is random
-    assert agreement(split, unsplit_a) >= seeds - tolerance
-    assert agreement(split, unsplit_b) >= seeds - tolerance
-    assert latent_correlation(split, unsplit_a) >= latent_correlation(unsplit_a, unsplit_b) - 0.01
+    assert 1 / 8 < 1 - seeds.mean() < 1  # the model is better than chance and the sampler is random
+    for unsplit in (unsplit_a, unsplit_b):
+        assert within_noise(disagreement(split, unsplit), seeds)
+        assert within_noise(latent_distance(split, unsplit), latent_distance(unsplit_a, unsplit_b))

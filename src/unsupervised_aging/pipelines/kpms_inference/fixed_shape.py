@@ -10,8 +10,9 @@ processes and SLURM jobs).
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -55,21 +56,54 @@ def select_keypoints(pose: Pose, name: str, use_bodyparts: Sequence[str]) -> tup
     return pose.coordinates[:, idx].astype(np.float64), pose.confidences[:, idx].astype(np.float64)
 
 
+class Piece(NamedTuple):
+    """Frames ``[start, start + len(coordinates))`` of video ``name`` for one call.
+
+    The last ``tail`` frames (at most keypoint-moseq's segment overlap) are context for the row
+    before them: :func:`format_call` drops the row that ``format_data`` starts in them.
+    """
+
+    name: str
+    start: int
+    coordinates: np.ndarray  # (T, K_use, 2)
+    confidences: np.ndarray  # (T, K_use)
+    tail: int
+
+
+def video_noise(name: str, stop: int, n_keypoints: int, level: float, seed: Sequence[int]) -> np.ndarray:
+    """keypoint-moseq's jitter of frames ``[0, stop)`` of one video: ``(stop, n_keypoints, 2)``.
+
+    ``kpms.format_data`` adds uniform noise of ``added_noise_level`` pixels from a generator
+    seeded 42 over the whole call, so a video's noise (and its syllables) depended on the other
+    videos in its call and on where it was split. Here it is drawn per video, from the model's
+    seed and the video's name, frame by frame: the same for a whole and a split video, and
+    independent between two seeds.
+    """
+    rng = np.random.default_rng([*seed, zlib.crc32(name.encode())])
+    return rng.uniform(-level, level, size=(stop, n_keypoints, 2))
+
+
 def format_call(
-    pieces: dict[str, tuple[np.ndarray, np.ndarray]], config: dict[str, Any], seg_length: int, n_rows: int
+    pieces: Sequence[Piece],
+    config: dict[str, Any],
+    seg_length: int,
+    n_rows: int,
+    noise_seed: Sequence[int],
 ) -> tuple[dict[str, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Format one call's pieces for ``kpms.apply_model``, padded to ``n_rows`` segments.
 
     Parameters
     ----------
     pieces
-        ``{piece key: (coordinates (T, K_use, 2), confidences (T, K_use))}``.
+        The call's pieces; a piece's recording in the call is ``piece_key(name, start)``.
     config
         keypoint-moseq config (``use_bodyparts``, ``conf_pseudocount``, ``added_noise_level``).
     seg_length
         Frames per segment.
     n_rows
         Segments per call; padding rows (recording :data:`PADDING_KEY`) copy the first segment.
+    noise_seed
+        Integers seeding the per-video jitter (:func:`video_noise`), e.g. the model's seed.
 
     Returns
     -------
@@ -81,22 +115,34 @@ def format_call(
     """
     import keypoint_moseq as kpms
 
-    keys = list(pieces)
+    by_key = {piece_key(piece.name, piece.start): piece for piece in pieces}
+    keys = list(by_key)
     if any(key.startswith(PADDING_KEY) for key in keys):
         raise ValueError(f"A video is named {PADDING_KEY!r}, the name of padding rows here; rename it")
     use_bodyparts = list(config["use_bodyparts"])
     data, (row_keys, bounds) = kpms.format_data(
-        {key: coords for key, (coords, _) in pieces.items()},
-        {key: confs for key, (_, confs) in pieces.items()},
+        {key: piece.coordinates for key, piece in by_key.items()},
+        {key: piece.confidences for key, piece in by_key.items()},
         keys=keys,
         bodyparts=use_bodyparts,
         use_bodyparts=use_bodyparts,
         conf_pseudocount=config["conf_pseudocount"],
-        added_noise_level=config["added_noise_level"],
+        added_noise_level=0.0,  # added below, per video
         seg_length=seg_length,
         min_fragment_length=MIN_FRAGMENT_LENGTH,
     )
-    data = {key: np.asarray(value) for key, value in data.items()}
+    own_frames = np.array([len(by_key[key].coordinates) - by_key[key].tail for key in row_keys])
+    keep = bounds[:, 0] < own_frames
+    data = {key: np.array(value)[keep] for key, value in data.items()}
+    row_keys, bounds = row_keys[keep], bounds[keep]
+    level = float(config["added_noise_level"])
+    if level > 0:
+        for key, piece in by_key.items():
+            stop = piece.start + len(piece.coordinates)
+            noise = video_noise(piece.name, stop, len(use_bodyparts), level, noise_seed)[piece.start :]
+            for row in np.flatnonzero(row_keys == key):
+                first, last = bounds[row]
+                data["Y"][row, : last - first] += noise[first:last]
     pad = n_rows - len(row_keys)
     if pad < 0:
         logger.warning(

@@ -3,7 +3,9 @@
 Memory of an ``apply_model`` call grows with its frames, so no call gets more than
 ``frames_per_call`` frames: a longer recording is cut into pieces at segment boundaries (the
 places where keypoint-moseq cuts it into independent rows anyway) and the pieces are stitched
-back after the calls (:mod:`.stitching`). Every call is padded to one shape
+back after the calls (:mod:`.stitching`). A piece that ends before its video does carries the
+next ``tail`` frames too (keypoint-moseq's segment overlap), so its last row is exactly the row an
+unsplit call has; the tail's results are dropped. Every call is padded to one shape
 (:mod:`.fixed_shape`) so JAX compiles once.
 """
 
@@ -15,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from unsupervised_aging.kpms.private_api import find_optimal_segment_length
+from unsupervised_aging.kpms.private_api import find_optimal_segment_length, segment_overlap
 from unsupervised_aging.pipelines.kpms_inference.settings import InferenceSettings
 from unsupervised_aging.tables import require_columns
 
@@ -24,8 +26,9 @@ logger = logging.getLogger(__name__)
 #: keypoint-moseq's shortest allowed piece of a recording after segmentation.
 MIN_FRAGMENT_LENGTH = 4
 
-#: Columns of the plan: one row per piece (a whole video when it fits one call).
-PLAN_COLUMNS = ["name", "n_frames", "start", "stop", "call", "slot", "action"]
+#: Columns of the plan: one row per piece (a whole video when it fits one call); ``tail``: frames
+#: after ``stop`` the piece is applied with for context and that are dropped from its results.
+PLAN_COLUMNS = ["name", "n_frames", "start", "stop", "tail", "call", "slot", "action"]
 
 
 def video_table(inference_batches: pd.DataFrame, pose_names: set[str]) -> pd.DataFrame:
@@ -113,14 +116,17 @@ def plan_pieces(
     """One row per piece of every video (:data:`PLAN_COLUMNS`), sorted by call, name, start.
 
     Reused videos keep one row, with ``call`` and ``slot`` -1. Pieces are a whole number of
-    segments long, so a split recording is cut where keypoint-moseq cuts it anyway.
+    segments long, so a split recording is cut where keypoint-moseq cuts it anyway; every piece
+    but a video's last has a ``tail`` of keypoint-moseq's segment overlap (it adds no row: the
+    piece's last row holds it as an unsplit call's row does).
     """
     piece_length = max(1, frames_per_call // seg_length) * seg_length
+    overlap = segment_overlap()
     rows = []
     for name, n_frames in videos[["name", "n_frames"]].itertuples(index=False):
         spans = [(0, n_frames)] if name in reuse else cut_into_pieces(n_frames, piece_length)
-        rows += [(name, n_frames, start, stop) for start, stop in spans]
-    plan = pd.DataFrame(rows, columns=["name", "n_frames", "start", "stop"])
+        rows += [(name, n_frames, start, stop, min(overlap, n_frames - stop)) for start, stop in spans]
+    plan = pd.DataFrame(rows, columns=["name", "n_frames", "start", "stop", "tail"])
     plan["action"] = np.where(plan["name"].isin(reuse), "reuse", "apply")
     plan["call"] = -1
     applied = plan["action"] == "apply"

@@ -24,7 +24,12 @@ from tqdm.auto import tqdm
 from unsupervised_aging.datasets import KpmsResults
 from unsupervised_aging.kpms.watchdog import Watchdog
 from unsupervised_aging.pipelines.kpms_inference import apply_call
-from unsupervised_aging.pipelines.kpms_inference.fixed_shape import format_call, piece_key, select_keypoints
+from unsupervised_aging.pipelines.kpms_inference.fixed_shape import (
+    Piece,
+    format_call,
+    piece_key,
+    select_keypoints,
+)
 from unsupervised_aging.pipelines.kpms_inference.settings import InferenceSettings
 from unsupervised_aging.pipelines.kpms_inference.stitching import Recording, stitch
 from unsupervised_aging.pose import Pose
@@ -120,16 +125,17 @@ def _apply_calls(
 ) -> None:
     """Run every call in the watchdog's worker; write each piece's results to ``pieces_path``."""
     use_bodyparts = list(config["use_bodyparts"])
+    noise_seed = np.asarray(model["seed"]).ravel().tolist()
     with Watchdog(settings.stall_timeout_s) as watchdog, h5py.File(pieces_path, "w") as spooled:
         for call, pieces in tqdm(calls, desc=f"apply_model slot {slot}", unit="call"):
             started = time.perf_counter()
-            inputs = {}
+            inputs = []
             for name, group in pieces.groupby("name", sort=True):
                 coordinates, confidences = select_keypoints(loaders[name](), name, use_bodyparts)
                 for row in group.itertuples():
-                    key = piece_key(name, row.start)
-                    inputs[key] = coordinates[row.start : row.stop], confidences[row.start : row.stop]
-            data, metadata = format_call(inputs, config, seg_length, n_rows)
+                    span = slice(row.start, row.stop + row.tail)
+                    inputs.append(Piece(name, row.start, coordinates[span], confidences[span], row.tail))
+            data, metadata = format_call(inputs, config, seg_length, n_rows, noise_seed)
             del inputs
             results = watchdog.call(
                 apply_call.apply_model,
@@ -143,8 +149,9 @@ def _apply_calls(
                 what=_call_description(slot, int(call), pieces),
                 hint=STALL_HINT,
             )
-            for key, recording in results.items():
-                _write(spooled.create_group(key), recording)
+            lengths = {piece_key(r.name, r.start): r.stop - r.start for r in pieces.itertuples()}
+            for key, recording in results.items():  # a piece's tail was context only
+                _write(spooled.create_group(key), {k: v[: lengths[key]] for k, v in recording.items()})
             per_iteration = watchdog.seconds_per_beat()
             logger.info(
                 "Slot %d call %d: %d piece(s), %d frames in %.1f s (%s s per iteration)",
