@@ -8,6 +8,8 @@ from unsupervised_aging.kpms.private_api import (
     CHECKED_VERSION,
     find_optimal_segment_length,
     iteration_heartbeats,
+    on_mixed_map_device,
+    placed_initial_models,
     segment_overlap,
 )
 
@@ -66,3 +68,35 @@ def test_heartbeats_follow_every_iteration_of_the_fitting_loops():
         assert len(beats) == 3
     assert done == [0, 1, 2]
     assert fitting.tqdm is tqdm
+
+
+def test_placed_models_compile_once_with_the_outputs_of_jax_moseqs_steps():
+    import jax
+    import jax.numpy as jnp
+    import keypoint_moseq  # noqa: F401  (64-bit mode, as in the workers)
+    import numpy as np
+    from jax_moseq.utils import mixed_map
+
+    step_output = jax.jit(mixed_map(lambda a: a * 2.0))(jnp.ones((4, 3)))
+    model = {"states": {"x": np.ones((4, 3)), "z": np.zeros(4, int)}, "params": {"pi": np.eye(3)}, "seed": 7}
+    placed = on_mixed_map_device(model)
+    assert placed["seed"] == 7 and placed["states"]["z"].dtype == model["states"]["z"].dtype
+    assert placed["states"]["x"].sharding == step_output.sharding
+
+    as_placed, unplaced = jax.jit(lambda a: a + 1.0), jax.jit(lambda a: a + 1.0)
+    for array in (placed["states"]["x"], step_output):
+        as_placed(array)
+    for array in (jnp.ones((4, 3)), step_output):  # what keypoint-moseq's own first iteration does
+        unplaced(array)
+    assert as_placed._cache_size() == 1
+    assert unplaced._cache_size() == 2, "JAX no longer recompiles for committed arrays: drop the placement"
+
+
+def test_apply_models_initial_model_is_placed_inside_the_block():
+    import keypoint_moseq.fitting as fitting
+
+    original = fitting.init_model
+    assert "init_model(" in inspect.getsource(fitting.apply_model)
+    with placed_initial_models():
+        assert fitting.init_model is not original
+    assert fitting.init_model is original

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator, Sequence
+from typing import Any
 
 #: The keypoint-moseq release these functions were checked against.
 CHECKED_VERSION = "0.8.1"
@@ -71,3 +72,48 @@ def iteration_heartbeats(beat: Callable[[], None]) -> Iterator[None]:
         yield
     finally:
         fitting.tqdm = original
+
+
+#: The axis name ``jax.pmap`` gives its mesh when given none (``jax._src.pmap``, JAX 0.12).
+PMAP_AXIS_NAME = "_internal_pmap_axis_name"
+
+
+def on_mixed_map_device(model: dict[str, Any]) -> dict[str, Any]:
+    """``model`` with its ``states`` and ``params`` placed as jax-moseq's Gibbs steps return them.
+
+    jax-moseq's ``mixed_map`` runs ``jax.pmap``, whose outputs are committed to a one-device mesh
+    named :data:`PMAP_AXIS_NAME`; arrays made by ``init_model`` or sent from NumPy are not committed.
+    ``jit`` keys its compiled code on that, so every Gibbs step compiled twice: once for the first
+    iteration and again once its outputs came back (~20 s on a CPU per call shape). Placed like this
+    from the start, each step compiles once. ``tests/kpms/test_private_api.py`` checks the placement
+    against a real ``mixed_map`` output.
+    """
+    import jax
+    import numpy as np
+    from jax.sharding import Mesh, NamedSharding, PartitionSpec
+
+    sharding = NamedSharding(Mesh(np.array(jax.devices()[:1]), (PMAP_AXIS_NAME,)), PartitionSpec())
+    placed = {key: jax.device_put(model[key], sharding) for key in ("states", "params") if key in model}
+    return {**model, **placed}
+
+
+@contextlib.contextmanager
+def placed_initial_models() -> Iterator[None]:
+    """Inside this block, the model ``kpms.apply_model`` initialises is placed by :func:`on_mixed_map_device`.
+
+    ``apply_model`` calls ``init_model`` from ``keypoint_moseq.fitting``'s namespace and goes straight
+    into its Gibbs loop, so that name is swapped for the block, as :func:`iteration_heartbeats` swaps
+    ``tqdm``.
+    """
+    import keypoint_moseq.fitting as fitting
+
+    original = fitting.init_model
+
+    def init_model(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        return on_mixed_map_device(original(*args, **kwargs))
+
+    fitting.init_model = init_model
+    try:
+        yield
+    finally:
+        fitting.init_model = original

@@ -1,7 +1,8 @@
 """One ``kpms.apply_model`` call, as the watchdog's worker process runs it.
 
 Module-level so that the spawned worker can import it by name; it reports a heartbeat after
-every Gibbs iteration (:func:`unsupervised_aging.kpms.private_api.iteration_heartbeats`).
+every Gibbs iteration (:func:`unsupervised_aging.kpms.private_api.iteration_heartbeats`), and the
+model it initialises is placed so that each Gibbs step compiles once (``placed_initial_models``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from unsupervised_aging.kpms.config import with_indexes
-from unsupervised_aging.kpms.private_api import iteration_heartbeats
+from unsupervised_aging.kpms.private_api import iteration_heartbeats, placed_initial_models
 from unsupervised_aging.kpms.watchdog import beat
 from unsupervised_aging.pipelines.kpms_inference.fixed_shape import PADDING_KEY
 
@@ -56,7 +57,7 @@ def apply_model(
     before = get_mixed_map_iters()
     set_mixed_map_iters(int(mixed_map_iters))
     try:
-        with iteration_heartbeats(beat):
+        with iteration_heartbeats(beat), placed_initial_models():
             results = kpms.apply_model(
                 model,
                 data,

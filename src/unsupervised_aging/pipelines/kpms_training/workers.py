@@ -1,7 +1,8 @@
 """The fits' JAX calls, as module-level functions the stall watchdog's worker process runs.
 
 Each beats once per Gibbs iteration (``unsupervised_aging.kpms.private_api.iteration_heartbeats``),
-so the watchdog in ``unsupervised_aging.kpms.watchdog`` tells a slow iteration from a stall.
+so the watchdog in ``unsupervised_aging.kpms.watchdog`` tells a slow iteration from a stall, and
+places the model where jax-moseq's steps return it (``on_mixed_map_device``), so they compile once.
 Arrays travel between the processes as NumPy (:func:`on_host`): a JAX float64 array unpickled in
 a worker that has not imported keypoint-moseq yet (which turns on JAX's 64-bit mode) becomes float32.
 """
@@ -12,7 +13,7 @@ from typing import Any
 
 from unsupervised_aging.datasets.kpms_checkpoint import KpmsCheckpoint
 from unsupervised_aging.kpms.config import with_indexes
-from unsupervised_aging.kpms.private_api import iteration_heartbeats
+from unsupervised_aging.kpms.private_api import iteration_heartbeats, on_mixed_map_device
 from unsupervised_aging.kpms.watchdog import beat
 
 
@@ -31,7 +32,7 @@ def scan_fit(
     import keypoint_moseq as kpms
 
     model = kpms.init_model(data, pca=pca, seed=jr.PRNGKey(seed), **with_indexes(config))
-    model = kpms.update_hypparams(model, kappa=float(kappa))
+    model = on_mixed_map_device(kpms.update_hypparams(model, kappa=float(kappa)))
     with iteration_heartbeats(beat):
         model, _ = kpms.fit_model(
             model,
@@ -73,7 +74,7 @@ def fit_phase(
     """Iterations ``start`` … ``stop`` of ``kpms.fit_model`` at ``kappa``, snapshots saved per ``options``."""
     import keypoint_moseq as kpms
 
-    model = kpms.update_hypparams(model, kappa=kappa)
+    model = on_mixed_map_device(kpms.update_hypparams(model, kappa=kappa))
     with iteration_heartbeats(beat):
         model, _ = kpms.fit_model(
             model, data, metadata, start_iter=start, num_iters=stop, ar_only=ar_only, **options
