@@ -59,3 +59,32 @@ def test_existing_jax_cache_dir_wins(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path / "mine"))
     assert enable_jax_compilation_cache(tmp_path / "project_cache") == tmp_path / "mine"
     assert (tmp_path / "mine").is_dir() and not (tmp_path / "project_cache").exists()
+
+
+def test_a_watched_run_in_this_process_starts_one_worker_and_ends_with_none_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from kedro.pipeline import Pipeline
+    from kedro.runner import ParallelRunner, SequentialRunner, ThreadRunner
+
+    from unsupervised_aging.hooks import KpmsWorkerHooks, runner_class
+    from unsupervised_aging.kpms import watchdog
+
+    started: list[tuple[str, ...]] = []
+    monkeypatch.setattr(watchdog, "prestart", lambda preload=("keypoint_moseq",): started.append(preload))
+    watched = Pipeline([node(_slow_identity, "a", "b", name="fit", tags=[watchdog.WATCHED_TAG])])
+    unwatched = Pipeline([node(_slow_identity, "a", "b", name="plot")])
+    hooks = KpmsWorkerHooks()
+    for runner, pipeline in [
+        (SequentialRunner(), watched),
+        (ThreadRunner(), watched),
+        (ParallelRunner(), watched),  # nodes run in other processes
+        (SequentialRunner(), unwatched),
+    ]:
+        hooks.before_pipeline_run({"runner": str(runner)}, pipeline)  # what Kedro passes
+    assert runner_class({"runner": str(ThreadRunner())}) == "ThreadRunner"
+    assert started == [("keypoint_moseq",)] * 2
+
+    watchdog._idle.append(watchdog._Worker(("json",)))
+    hooks.after_pipeline_run()
+    assert watchdog._idle == []

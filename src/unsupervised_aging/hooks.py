@@ -1,16 +1,19 @@
-"""Project hooks: JAX's persistent compilation cache and per-node wall times."""
+"""Project hooks: JAX's persistent compilation cache, the watchdog's worker and per-node wall times."""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
-from kedro.pipeline import Node
+from kedro.pipeline import Node, Pipeline
+
+from unsupervised_aging.kpms import watchdog
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +54,41 @@ class JaxCompilationCacheHooks:
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         enable_jax_compilation_cache(Path(context.project_path) / ".jax_cache")
+
+
+#: Runners that run every node in the ``kedro run`` process, where a started worker gets used.
+IN_PROCESS_RUNNERS = ("SequentialRunner", "ThreadRunner")
+
+
+def runner_class(run_params: dict[str, Any]) -> str:
+    """The runner's class name from Kedro's ``run_params["runner"]`` (the runner object as text)."""
+    text = str(run_params.get("runner", ""))
+    found = re.search(r"(\w+) object at", text)
+    return found.group(1) if found else text
+
+
+class KpmsWorkerHooks:
+    """Start keypoint-moseq's watchdog worker when a run begins; stop idle workers when it ends.
+
+    A run with watched nodes (``WATCHED_TAG``: kappa scan, fits, apply slots) under a runner that
+    runs nodes in this process gets a worker that imports keypoint-moseq (~14 CPU s) while the first
+    nodes run, and every watched node reuses it (``unsupervised_aging.kpms.watchdog``).
+    """
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline) -> None:
+        watched = [n.name for n in pipeline.nodes if watchdog.WATCHED_TAG in n.tags]
+        if watched and runner_class(run_params) in IN_PROCESS_RUNNERS:
+            logger.info("Starting keypoint-moseq's worker process for %d node(s)", len(watched))
+            watchdog.prestart()
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        watchdog.close_idle_workers()
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        watchdog.close_idle_workers()
 
 
 class NodeTimingHooks:

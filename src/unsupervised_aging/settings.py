@@ -3,7 +3,7 @@
 from kedro.config import OmegaConfigLoader
 
 from unsupervised_aging.config_values import RunConfigHooks
-from unsupervised_aging.hooks import JaxCompilationCacheHooks, NodeTimingHooks
+from unsupervised_aging.hooks import JaxCompilationCacheHooks, KpmsWorkerHooks, NodeTimingHooks
 from unsupervised_aging.input_errors import InputErrorHooks
 from unsupervised_aging.pipelines.synthetic_cohort.hooks import DemoCohortGuardHooks
 from unsupervised_aging.stage_markers import StageMarkerHooks
@@ -17,6 +17,7 @@ from unsupervised_aging.stage_markers import StageMarkerHooks
 HOOKS = (
     RunConfigHooks(),
     JaxCompilationCacheHooks(),
+    KpmsWorkerHooks(),
     NodeTimingHooks(),
     DemoCohortGuardHooks(),
     StageMarkerHooks(),

@@ -7,12 +7,19 @@ the worker *progresses* while it finishes Gibbs iterations (heartbeats, see
 A worker that does neither for ``stall_timeout_s`` is stalled: the parent kills it and raises
 :class:`StallError` naming what was running and what to try. A deadlocked XLA pool uses no CPU;
 a working one gets a share of a core even on a busy machine, so :data:`MIN_CPU_FRACTION` of the
-window tells them apart. The worker lives as long as the ``with`` block, so JAX compiles once for all
-its calls (docs/architecture.md).
+window tells them apart.
+
+Workers are kept between ``with`` blocks: a block takes an idle worker of this process (or starts
+one) and gives it back when it ends, unless it stalled or died. Importing keypoint-moseq costs a new
+worker ~14 CPU s and JAX compiles each call shape once per worker, so the kappa scan, every seed's fit
+and every apply slot of a sequential run share one worker (docs/architecture.md). :func:`prestart`
+starts one ahead of need; :func:`close_idle_workers` (run at the end of a run and at exit) stops them.
 """
 
 from __future__ import annotations
 
+import atexit
+import importlib
 import logging
 import multiprocessing
 import os
@@ -27,6 +34,9 @@ from typing import Any
 import psutil
 
 logger = logging.getLogger(__name__)
+
+#: Tag of the nodes whose JAX calls run in a watchdog worker (a run that has them starts one early).
+WATCHED_TAG = "kpms_watchdog"
 
 #: Share of one core a worker must use over ``stall_timeout_s`` (without a heartbeat) to count as working:
 #: a deadlocked worker uses ~0; a working one on 2 cores shared by 8 busy processes still gets ~0.25.
@@ -57,11 +67,16 @@ def _exit_with_parent(parent: int) -> None:
     os._exit(1)
 
 
-def _serve(conn: Connection, beats: Any, parent: int) -> None:
-    """Worker loop: run ``(fn, args, kwargs)`` tasks until ``None``; send ``("ok", result)`` or the error."""
+def _serve(conn: Connection, beats: Any, parent: int, preload: tuple[str, ...]) -> None:
+    """Worker loop: import ``preload``, then run ``(fn, args, kwargs)`` tasks until ``None``.
+
+    Each task is answered with ``("ok", result)`` or the error.
+    """
     global _beats
     _beats = beats
     threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    for module in preload:
+        importlib.import_module(module)
     while (task := conn.recv()) is not None:
         fn, args, kwargs = task
         try:
@@ -74,11 +89,75 @@ def _serve(conn: Connection, beats: Any, parent: int) -> None:
             conn.send(("error", RuntimeError(f"{type(err).__name__}: {err}"), traceback.format_exc()))
 
 
-class Watchdog:
-    """A spawned worker process that runs calls one at a time and fails a call that stalls.
+class _Worker:
+    """One spawned worker process, its task pipe and its heartbeat counter."""
 
-    Use as a context manager; the worker starts on entry and stops on exit (it is killed on a
-    stall and restarted by the next :meth:`call`).
+    def __init__(self, preload: tuple[str, ...] = ()) -> None:
+        context = multiprocessing.get_context("spawn")  # fork is unsafe once JAX runs threads
+        self.beats = context.Value("q", 0)
+        self.conn, child = context.Pipe()
+        self.process = context.Process(
+            target=_serve,
+            args=(child, self.beats, os.getpid(), preload),
+            name="kpms-watchdog-worker",
+            daemon=True,
+        )
+        self.process.start()
+        child.close()
+
+    def close(self) -> None:
+        """Stop the worker (politely, then by force)."""
+        if self.process.is_alive():
+            try:
+                self.conn.send(None)
+                self.process.join(10)
+            except OSError:
+                pass
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(10)
+        self.conn.close()
+
+
+_idle: list[_Worker] = []  # workers of this process between ``with`` blocks
+_idle_lock = threading.Lock()
+
+
+def _take_worker() -> _Worker:
+    with _idle_lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker.process.is_alive():
+                return worker
+            worker.close()
+    return _Worker()
+
+
+def prestart(preload: tuple[str, ...] = ("keypoint_moseq",)) -> None:
+    """Start an idle worker that imports ``preload`` now, beside other work, if none is idle."""
+    with _idle_lock:
+        if not _idle:
+            _idle.append(_Worker(preload))
+
+
+def close_idle_workers() -> int:
+    """Stop every idle worker of this process; return how many there were."""
+    with _idle_lock:
+        workers, _idle[:] = list(_idle), []
+    for worker in workers:
+        worker.close()
+    return len(workers)
+
+
+atexit.register(close_idle_workers)
+
+
+class Watchdog:
+    """Runs calls one at a time in a spawned worker process and fails a call that stalls.
+
+    Use as a context manager. The first :meth:`call` takes an idle worker of this process or starts
+    one; leaving the block gives it back for the next block (see the module docstring). A worker is
+    killed on a stall, and the next :meth:`call` starts another.
 
     Parameters
     ----------
@@ -94,10 +173,8 @@ class Watchdog:
             raise ValueError(f"stall_timeout_s must be positive, got {stall_timeout_s!r}")
         self.stall_timeout_s = float(stall_timeout_s)
         self.poll_s = float(poll_s)
-        self._context = multiprocessing.get_context("spawn")  # fork is unsafe once JAX runs threads
-        self._process: Any = None
-        self._conn: Connection | None = None
-        self._beats: Any = None
+        self._worker: _Worker | None = None
+        self._in_call = False  # a call was sent and its reply not read (e.g. interrupted)
         #: When the parent saw each heartbeat of the last call (``time.monotonic``, to ``poll_s``).
         self.beat_times: list[float] = []
 
@@ -112,34 +189,25 @@ class Watchdog:
     def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.close()
 
-    def _start(self) -> None:
-        self._beats = self._context.Value("q", 0)
-        self._conn, child = self._context.Pipe()
-        self._process = self._context.Process(
-            target=_serve, args=(child, self._beats, os.getpid()), name="kpms-watchdog-worker", daemon=True
-        )
-        self._process.start()
-        child.close()
-
     def close(self) -> None:
-        """Stop the worker (politely, then by force)."""
-        if self._process is None:
+        """Give the worker back to this process's idle workers (one mid-call or dead is stopped instead)."""
+        worker, self._worker = self._worker, None
+        if worker is None:
             return
-        if self._process.is_alive():
-            try:
-                self._conn.send(None)
-                self._process.join(10)
-            except OSError:
-                pass
-        if self._process.is_alive():
-            self._process.kill()
-            self._process.join(10)
-        self._conn.close()
-        self._process = self._conn = None
+        if worker.process.is_alive() and not self._in_call:
+            with _idle_lock:
+                _idle.append(worker)
+        else:
+            worker.close()
+
+    def _kill(self) -> None:
+        worker, self._worker, self._in_call = self._worker, None, False
+        if worker is not None:
+            worker.close()
 
     def _cpu_s(self) -> float:
         try:
-            times = psutil.Process(self._process.pid).cpu_times()
+            times = psutil.Process(self._worker.process.pid).cpu_times()
         except psutil.Error:  # gone between the checks
             return 0.0
         return times.user + times.system
@@ -165,33 +233,36 @@ class Watchdog:
         Exception
             Whatever ``fn`` raised, with the worker's traceback as a note.
         """
-        if self._process is None:
-            self._start()
+        if self._worker is None:
+            self._worker = _take_worker()
+        worker = self._worker
         started = mark_time = time.monotonic()
+        self._in_call = True
         try:
-            self._conn.send((fn, args, kwargs))
+            worker.conn.send((fn, args, kwargs))
         except OSError as err:
             raise self._died(what, hint) from err
-        mark_cpu, mark_beat = self._cpu_s(), self._beats.value
+        mark_cpu, mark_beat = self._cpu_s(), worker.beats.value
         self.beat_times = []
         min_cpu_s = MIN_CPU_FRACTION * self.stall_timeout_s
-        while not self._conn.poll(self.poll_s):
-            if not self._process.is_alive():
+        while not worker.conn.poll(self.poll_s):
+            if not worker.process.is_alive():
                 raise self._died(what, hint)
-            now, cpu, beats = time.monotonic(), self._cpu_s(), self._beats.value
+            now, cpu, beats = time.monotonic(), self._cpu_s(), worker.beats.value
             self.beat_times += [now] * (beats - mark_beat)
             if beats != mark_beat or cpu - mark_cpu >= min_cpu_s:
                 mark_time, mark_cpu, mark_beat = now, cpu, beats
             elif now - mark_time >= self.stall_timeout_s:
-                self.close()
+                self._kill()
                 raise StallError(
                     f"{what}: no progress for {self.stall_timeout_s:.0f} s (stalled {now - started:.0f} s "
                     f"into the call, after {beats} iteration(s), worker idle); the worker was killed. {hint}"
                 )
         try:
-            status, *payload = self._conn.recv()
+            status, *payload = worker.conn.recv()
         except EOFError as err:
             raise self._died(what, hint) from err
+        self._in_call = False
         if status == "ok":
             return payload[0]
         error, worker_traceback = payload
@@ -199,8 +270,8 @@ class Watchdog:
         raise error
 
     def _died(self, what: str, hint: str) -> WorkerDiedError:
-        self._process.join(5)
-        code = self._process.exitcode
-        self.close()
+        self._worker.process.join(5)
+        code = self._worker.process.exitcode
+        self._kill()
         cause = " (SIGKILL: out of memory?)" if code == -9 else ""
         return WorkerDiedError(f"{what}: the worker process ended with exit code {code}{cause}. {hint}")

@@ -8,6 +8,7 @@ from typing import Any
 from kedro.pipeline import Pipeline, node
 
 from unsupervised_aging.config_values import load_parameters
+from unsupervised_aging.kpms.watchdog import WATCHED_TAG
 from unsupervised_aging.pipelines.kpms_inference.nodes import (
     apply_model_to_slot,
     make_index,
@@ -57,7 +58,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
             },
             outputs=slot_outputs[i],
             name=f"apply_model_slot_{i}",
-            tags=["gpu"],
+            tags=["gpu", WATCHED_TAG],
         )
         for i in range(slots)
     ]

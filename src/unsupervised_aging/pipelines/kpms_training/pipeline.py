@@ -8,6 +8,7 @@ from typing import Any
 from kedro.pipeline import Pipeline, node
 
 from unsupervised_aging.config_values import load_parameters
+from unsupervised_aging.kpms.watchdog import WATCHED_TAG
 from unsupervised_aging.pipelines.kpms_training.merging import build_syllable_mapping
 from unsupervised_aging.pipelines.kpms_training.nodes import (
     build_kpms_config,
@@ -61,7 +62,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 },
                 outputs=[f"kpms_model_{seed}", f"kpms_fit_history_{seed}"],
                 name=f"fit_kpms_model_seed{seed}",
-                tags=["gpu"],
+                tags=["gpu", WATCHED_TAG],
             ),
             node(
                 plot_fit_progress,
@@ -90,6 +91,7 @@ def create_pipeline(**kwargs: Any) -> Pipeline:
                 ["poses", "training_set", "kpms_config_pca", "kpms_pca", PARAMS],
                 ["kpms_kappa_scan", "kpms_config"],
                 name="calibrate_kappa",
+                tags=[WATCHED_TAG],
             ),
             node(plot_kappa_scan, "kpms_kappa_scan", "kpms_kappa_scan_plot", name="plot_kappa_scan"),
             *fits,
