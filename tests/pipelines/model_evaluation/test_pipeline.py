@@ -118,6 +118,9 @@ def test_report_sections_show_each_target_headline(run):
     )
     headings = [heading for heading, _ in html]
     assert headings == ["Predicting age", "Predicting frailty_index", "Prediction plots"]
+    page = (run / "data/08_reporting/prediction_report.html").read_text()  # the pipeline's own page
+    assert all(f">{heading}</h2>" in page for heading in headings)
+    assert page.count("data:image/png;base64,") == 6
     frailty = html[1][1]
     for text in (
         "pooled R²",
@@ -128,3 +131,39 @@ def test_report_sections_show_each_target_headline(run):
         "per age group",
     ):
         assert text in frailty
+
+
+def test_feature_sets_by_catalogue_family_are_compared(tmp_path):
+    """``use_catalogue: true``: sets named by family come from feature_engineering's catalogue."""
+    table = synthetic_table(n_mice=16, videos_per_mouse=2, seed=5)
+    features = [c for c in table.columns if c.startswith("feat_")]
+    catalogue = pd.DataFrame(
+        {
+            "column": ["name", "mouse_id", "age", "frailty_index", "sex", *features],
+            "family": ["metadata"] * 5 + ["informative" if c < "feat_05" else "noise" for c in features],
+        }
+    )
+    config = yaml.safe_load(CATALOG.read_text())
+    for entry in config.values():
+        entry["filepath"] = str(tmp_path / entry["filepath"])
+    catalog = DataCatalog.from_config(config)
+    catalog["features"], catalog["feature_catalogue"] = table, catalogue
+    params = small_params(MODELS) | {"targets": ["age"]}
+    params["feature_sets"] |= {
+        "use_catalogue": True,
+        "sets": {
+            "informative": {"patterns": [], "families": ["informative"]},
+            "noise": {"patterns": [], "families": ["noise"]},
+            "no_such_family": {"patterns": [], "families": ["durations"]},
+        },
+    }
+    catalog["params:model_evaluation"] = params
+    pipeline = create_pipeline(seeds=[0], n_chunks=0, use_catalogue=True)
+    assert "feature_catalogue" in pipeline.inputs()
+    SequentialRunner().run(pipeline, catalog)
+    summary = pd.read_csv(tmp_path / "data/08_reporting/summary.csv").set_index("model")
+    assert {"set_informative", "set_noise"} <= set(summary.index)
+    assert "set_no_such_family" not in summary.index  # matches no column: left out, logged
+    assert summary.loc["set_informative", "mae_ci_high"] < summary.loc["set_noise", "mae"]
+    comparisons = pd.read_csv(tmp_path / "data/08_reporting/model_comparisons.csv")
+    assert (comparisons["comparison"] == "feature sets").any()

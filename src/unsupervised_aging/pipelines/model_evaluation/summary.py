@@ -148,7 +148,7 @@ def _paired(metrics: pd.DataFrame, target: str, a: str, b: str, level: float) ->
     second = metrics[(metrics["target"] == target) & (metrics["model"] == b)].set_index(keys)
     if first.empty or second.empty:
         return None
-    joined = first[["mae", "n_test", "n_train"]].join(second[["mae"]], rsuffix="_b", how="inner")
+    joined = first[["mae", "n_test", "n_train"]].join(second[["mae"]].add_suffix("_b"), how="inner")
     ratio = float((joined["n_test"] / joined["n_train"]).mean())
     test = corrected_paired_test((joined["mae_b"] - joined["mae"]).to_numpy(), ratio, level)
     return {"target": target, "model": a, "versus": b, "metric": "mae"} | {
