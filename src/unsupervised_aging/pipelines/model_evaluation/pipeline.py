@@ -14,6 +14,7 @@ from kedro.pipeline import Node, Pipeline
 from unsupervised_aging.config_values import load_parameters
 from unsupervised_aging.pipelines.model_evaluation import nodes
 from unsupervised_aging.pipelines.model_evaluation.settings import load_settings
+from unsupervised_aging.pipelines.report import prediction
 
 PARAMS = "params:model_evaluation"
 #: Tag of the nodes that do the fitting (a SlurmRunner profile in conf/study/slurm.yml).
@@ -125,6 +126,18 @@ def create_pipeline(
                 "feature_importance",
                 "feature_importance_plot",
                 name="plot_feature_importance",
+            ),
+            Node(
+                prediction.page,
+                {
+                    "summary": "summary",
+                    "comparisons": "model_comparisons",
+                    "coverage": "coverage_by_age",
+                    "importance": "feature_importance",
+                    **{name: name for name in prediction.FIGURES},
+                },
+                "prediction_report",
+                name="build_prediction_report",
             ),
         ],
         tags=["model_evaluation"],

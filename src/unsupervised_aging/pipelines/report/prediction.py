@@ -141,3 +141,22 @@ def sections(
         )
     )
     return out
+
+
+def page(
+    summary: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    coverage: pd.DataFrame,
+    importance: pd.DataFrame,
+    **figures: bytes,
+) -> str:
+    """The prediction sections alone, as one self-contained HTML page.
+
+    ``kedro run --pipeline model_evaluation`` writes it for a features table of any origin (the run
+    report needs every stage); the arguments are those of :func:`sections`, figures by catalog name.
+    """
+    targets = ", ".join(dict.fromkeys(summary["target"])) if "target" in summary else "no target"
+    return html.page(
+        f"Unsupervised Aging: prediction of {targets}",
+        sections(summary, comparisons, coverage, importance, figures),
+    )
