@@ -131,6 +131,7 @@ def test_report_sections_show_each_target_headline(run):
         "per age group",
     ):
         assert text in frailty
+    assert "smallest possible p-value is 0.25" in frailty  # 3 permutations cannot give p < 0.05
 
 
 def test_feature_sets_by_catalogue_family_are_compared(tmp_path):

@@ -148,6 +148,13 @@ def plan_evaluation(inputs: Inputs, params: dict[str, Any]) -> tuple[pd.DataFram
         plan["projected_cpu_s"].sum() / 3600,
         plan["projected_cpu_s"].max() / 3600,
     )
+    if perm.n_permutations and 1 / (perm.n_permutations + 1) > 0.05:
+        logger.warning(
+            "%d permutations: no p-value can be below %.2g; set model_evaluation.permutation.n_permutations "
+            ">= 1000 for results you publish (conf/study does)",
+            perm.n_permutations,
+            1 / (perm.n_permutations + 1),
+        )
     return splits, plan
 
 

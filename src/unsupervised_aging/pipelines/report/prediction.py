@@ -49,13 +49,19 @@ def _headline(row: pd.Series) -> str:
         "permutation p": p,
         f"coverage of {row['coverage_nominal']:.0%} intervals": f"{row['coverage']:.0%}",
     }
-    note = (
-        '<p class="note">Too few calibration mice per fold for the requested interval level: some '
-        "intervals are unbounded.</p>"
-        if row["too_few_calibration_mice"]
-        else ""
-    )
-    return html.facts(items) + note
+    notes = []
+    if row["too_few_calibration_mice"]:
+        notes.append(
+            "Too few calibration mice per fold for the requested interval level: some intervals are "
+            "unbounded."
+        )
+    if row["n_permutations"] and 1 / (row["n_permutations"] + 1) > 0.05:
+        notes.append(
+            f"With {int(row['n_permutations'])} permutations the smallest possible p-value is "
+            f"{1 / (row['n_permutations'] + 1):.2g}: raise model_evaluation.permutation.n_permutations "
+            "(conf/study uses 1000) before reading it as evidence."
+        )
+    return html.facts(items) + "".join(f'<p class="note">{note}</p>' for note in notes)
 
 
 def target_section(
