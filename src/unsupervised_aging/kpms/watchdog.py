@@ -10,10 +10,11 @@ a working one gets a share of a core even on a busy machine, so :data:`MIN_CPU_F
 window tells them apart.
 
 Workers are kept between ``with`` blocks: a block takes an idle worker of this process (or starts
-one) and gives it back when it ends, unless it stalled or died. Importing keypoint-moseq costs a new
-worker ~14 CPU s and JAX compiles each call shape once per worker, so the kappa scan, every seed's fit
-and every apply slot of a sequential run share one worker (docs/architecture.md). :func:`prestart`
-starts one ahead of need; :func:`close_idle_workers` (run at the end of a run and at exit) stops them.
+one) and gives it back when it ends, unless it stalled, died or was left mid-call. Importing
+keypoint-moseq costs a new worker ~14 CPU s and JAX compiles each call shape once per worker, so the
+kappa scan, every seed's fit and every apply slot of a sequential run share one worker
+(docs/architecture.md). :func:`prestart` starts one ahead of need; :func:`close_idle_workers` (run at
+the end of a run and at exit) stops them.
 """
 
 from __future__ import annotations
@@ -105,9 +106,9 @@ class _Worker:
         self.process.start()
         child.close()
 
-    def close(self) -> None:
-        """Stop the worker (politely, then by force)."""
-        if self.process.is_alive():
+    def close(self, polite: bool = True) -> None:
+        """Stop the worker: ask and wait up to 10 s (``polite``, for an idle one), then kill it."""
+        if polite and self.process.is_alive():
             try:
                 self.conn.send(None)
                 self.process.join(10)
@@ -198,12 +199,12 @@ class Watchdog:
             with _idle_lock:
                 _idle.append(worker)
         else:
-            worker.close()
+            worker.close(polite=False)  # a busy worker would not read the request to stop
 
     def _kill(self) -> None:
         worker, self._worker, self._in_call = self._worker, None, False
         if worker is not None:
-            worker.close()
+            worker.close(polite=False)
 
     def _cpu_s(self) -> float:
         try:
