@@ -1,11 +1,12 @@
-"""What the stall watchdog costs per slot node and per apply_model call.
+"""What the stall watchdog costs per worker and per apply_model call.
 
 Usage::
 
     .venv/bin/python benchmarks/watchdog_overhead.py [--frames 108000]
 
-The watchdog runs each call in a spawned worker process, so it adds (1) once per slot node:
-starting the worker and importing keypoint-moseq there (the node's process imports it too);
+The watchdog runs each call in a spawned worker process, so it adds (1) once per worker (one per
+process since workers are kept between nodes): starting it and importing keypoint-moseq there (the
+Kedro process imports it too);
 (2) per call: sending the formatted call to the worker and its results back through a pipe;
 (3) the parent's 1-s polling of the worker's CPU time. This prints each, with CPU seconds (wall
 time is inflated on a shared machine), for a call of ``--frames`` frames of the project's 10
