@@ -196,10 +196,15 @@ def test_setup_lines_and_resources_from_profiles_reach_the_job(slurm_cluster, tm
 
     assert catalog.load("env") == "from-big"
     job_id = submitted_jobs(tmp_path / "logs")["read_env"]
-    info = subprocess.run(
-        ["sacct", "-n", "-X", "-P", "-o", "ReqMem,Comment", "-j", job_id], capture_output=True, text=True
-    ).stdout
-    assert info.startswith("768M")
+    deadline = time.monotonic() + 30  # slurmdbd records a finished job's request a moment later
+    while True:
+        info = subprocess.run(
+            ["sacct", "-n", "-X", "-P", "-o", "ReqMem,Comment", "-j", job_id], capture_output=True, text=True
+        ).stdout
+        if info.startswith("768M") or time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    assert info.startswith("768M"), f"sacct for job {job_id}: {info!r}"
     (run_dir,) = (tmp_path / "logs").iterdir()
     script = next((run_dir / "submitit").glob("*_submission.sh")).read_text()
     assert "#SBATCH --comment='from name profile'" in script
