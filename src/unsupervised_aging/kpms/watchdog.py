@@ -191,17 +191,17 @@ class Watchdog:
         self.close()
 
     def close(self) -> None:
-        """Give the worker back to this process's idle workers (one mid-call or dead is stopped instead)."""
-        worker, self._worker = self._worker, None
-        if worker is None:
-            return
-        if worker.process.is_alive() and not self._in_call:
+        """Give the worker back to this process's idle workers (one mid-call or dead is killed instead)."""
+        worker = self._worker
+        if worker is not None and worker.process.is_alive() and not self._in_call:
             with _idle_lock:
                 _idle.append(worker)
+            self._worker = None
         else:
-            worker.close(polite=False)  # a busy worker would not read the request to stop
+            self._kill()
 
     def _kill(self) -> None:
+        """Kill the worker at once: a stalled or busy one would not read a request to stop."""
         worker, self._worker, self._in_call = self._worker, None, False
         if worker is not None:
             worker.close(polite=False)

@@ -22,6 +22,7 @@ from threadpoolctl import threadpool_limits
 from unsupervised_aging.pipelines.model_evaluation import evaluation, nested_cv, plots, summary
 from unsupervised_aging.pipelines.model_evaluation.feature_sets import resolve
 from unsupervised_aging.pipelines.model_evaluation.model_input import SOURCE, ModelInput, prepare_model_input
+from unsupervised_aging.pipelines.model_evaluation.permutation import EVIDENCE_LEVEL, smallest_p_value
 from unsupervised_aging.pipelines.model_evaluation.procedure import SELECTED, candidates
 from unsupervised_aging.pipelines.model_evaluation.settings import Settings, load_settings
 
@@ -148,12 +149,12 @@ def plan_evaluation(inputs: Inputs, params: dict[str, Any]) -> tuple[pd.DataFram
         plan["projected_cpu_s"].sum() / 3600,
         plan["projected_cpu_s"].max() / 3600,
     )
-    if perm.n_permutations and 1 / (perm.n_permutations + 1) > 0.05:
+    if perm.n_permutations and smallest_p_value(perm.n_permutations) > EVIDENCE_LEVEL:
         logger.warning(
             "%d permutations: no p-value can be below %.2g; set model_evaluation.permutation.n_permutations "
             ">= 1000 for results you publish (conf/study does)",
             perm.n_permutations,
-            1 / (perm.n_permutations + 1),
+            smallest_p_value(perm.n_permutations),
         )
     return splits, plan
 

@@ -71,3 +71,12 @@ def p_value(observed: float, null: np.ndarray) -> float:
     """``(k + 1) / (n + 1)``: ``k`` of the ``n`` null losses at or below the observed loss."""
     null = np.asarray(null, dtype=float)
     return float((np.sum(null <= observed) + 1) / (len(null) + 1))
+
+
+#: A permutation count whose smallest p-value is above this cannot show an effect at the usual level.
+EVIDENCE_LEVEL = 0.05
+
+
+def smallest_p_value(n_permutations: int) -> float:
+    """The p-value :func:`p_value` gives when no null loss reaches the observed one: ``1 / (n + 1)``."""
+    return 1.0 / (n_permutations + 1)

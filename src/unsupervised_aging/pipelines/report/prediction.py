@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from unsupervised_aging.pipelines.model_evaluation.permutation import EVIDENCE_LEVEL, smallest_p_value
 from unsupervised_aging.pipelines.report import html
 
 #: Plots of model_evaluation embedded in the prediction section, in reading order.
@@ -55,10 +56,11 @@ def _headline(row: pd.Series) -> str:
             "Too few calibration mice per fold for the requested interval level: some intervals are "
             "unbounded."
         )
-    if row["n_permutations"] and 1 / (row["n_permutations"] + 1) > 0.05:
+    n_permutations = int(row["n_permutations"])
+    if n_permutations and smallest_p_value(n_permutations) > EVIDENCE_LEVEL:
         notes.append(
-            f"With {int(row['n_permutations'])} permutations the smallest possible p-value is "
-            f"{1 / (row['n_permutations'] + 1):.2g}: raise model_evaluation.permutation.n_permutations "
+            f"With {n_permutations} permutations the smallest possible p-value is "
+            f"{smallest_p_value(n_permutations):.2g}: raise model_evaluation.permutation.n_permutations "
             "(conf/study uses 1000) before reading it as evidence."
         )
     return html.facts(items) + "".join(f'<p class="note">{note}</p>' for note in notes)
